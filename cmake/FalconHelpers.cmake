@@ -1,0 +1,17 @@
+# Warnings and sanitizers for the project's own targets (never forced on consumers).
+function(falcon_target_defaults target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
+                                           -Wnon-virtual-dtor)
+  if(FALCON_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(FALCON_SANITIZE)
+  string(REPLACE ";" "," _falcon_san "${FALCON_SANITIZE}")
+  add_compile_options(-fsanitize=${_falcon_san} -fno-omit-frame-pointer -g)
+  add_link_options(-fsanitize=${_falcon_san})
+  if(_falcon_san MATCHES "undefined")
+    add_compile_options(-fno-sanitize-recover=undefined)
+  endif()
+endif()

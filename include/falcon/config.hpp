@@ -1,0 +1,104 @@
+/// @file config.hpp
+/// Client configuration: credentials, cloud, timeouts, TLS, retries, logging.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "falcon/error.hpp"
+#include "falcon/http.hpp"
+
+namespace falcon {
+
+/// Severity of a log line.
+enum class LogLevel { trace = 0, debug = 1, info = 2, warning = 3, error = 4, off = 5 };
+
+/// The lower-case name of a level ("debug", "warning", ...).
+std::string_view to_string(LogLevel level) noexcept;
+
+/// Receives the client's log lines. Secrets (Authorization, client_secret, tokens) are never
+/// passed to it; IOC values in bodies are not logged. Called from the calling thread.
+using LogSink = std::function<void(LogLevel level, std::string_view line)>;
+
+/// Wall clock used for token expiry and rate-limit times; injectable for tests.
+using Clock = std::function<std::chrono::system_clock::time_point()>;
+/// Blocks the calling thread; injectable so tests never sleep.
+using Sleeper = std::function<void(std::chrono::milliseconds)>;
+
+/// When and how calls are retried. A value type: copy it, change it, pass it per call.
+struct RetryPolicy {
+  int max_attempts = 4;  ///< Total tries including the first; 1 disables retries.
+  std::chrono::milliseconds initial_backoff{250};
+  std::chrono::milliseconds max_backoff{30'000};
+  double multiplier = 2.0;
+  double jitter = 0.2;  ///< Each backoff is scaled by a random factor in [1-jitter, 1+jitter].
+  /// Longest wait a 429 may ask for; a longer one returns a rate_limited error instead.
+  std::chrono::milliseconds max_rate_limit_wait{60'000};
+  /// Pace requests when X-RateLimit-Remaining runs low, before the server answers 429.
+  bool slow_down_near_limit = true;
+
+  /// A policy that makes exactly one attempt.
+  static RetryPolicy none() {
+    RetryPolicy p;
+    p.max_attempts = 1;
+    return p;
+  }
+};
+
+/// Everything a Client needs. Plain data: set the fields you need, leave the rest.
+struct Config {
+  std::string client_id;
+  std::string client_secret;
+  /// MSSP: lock the token to this child CID.
+  std::optional<std::string> member_cid;
+  /// Token-only use: send this bearer token and never call /oauth2/token.
+  std::optional<std::string> access_token;
+  /// A cloud name (us-1, us1, US-1, us-2, us-3, eu-1, us-gov-1, us-gov-2, auto) or a full URL
+  /// ("https://host[:port]"). A cloud name may be moved by X-CS-Region; a URL never is.
+  std::string base_url = "us-1";
+  /// Replaces the default "falcon-cpp/<version>" User-Agent when non-empty.
+  std::string user_agent;
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds timeout{60'000};  ///< Total time for one attempt.
+  std::string proxy;
+  bool ssl_verify = true;
+  std::string ca_bundle;
+  /// Renew the token this long before it expires.
+  std::chrono::seconds renew_window{120};
+  RetryPolicy retry;
+  LogSink log;                        ///< Empty: no logging.
+  LogLevel log_level = LogLevel::info;
+  /// Custom transport; nullptr: a CurlTransport built from the settings above.
+  std::shared_ptr<HttpTransport> transport;
+  /// Client-side input checks before sending; false sends whatever it is given.
+  bool validate = true;
+  /// Allow plain http:// to hosts other than loopback (never needed against the real API).
+  bool allow_insecure_http = false;
+  Clock clock;      ///< Empty: std::chrono::system_clock::now.
+  Sleeper sleeper;  ///< Empty: std::this_thread::sleep_for.
+
+  /// Reads FALCON_CLIENT_ID, FALCON_CLIENT_SECRET, FALCON_MEMBER_CID and FALCON_BASE_URL;
+  /// unset variables leave the defaults.
+  static Config from_env();
+
+  /// Checks the settings without any I/O: the error names the setting and the rule.
+  std::optional<Error> check() const;
+};
+
+/// The API base URL ("https://api.us-2.crowdstrike.com") of a cloud name, case-insensitive and
+/// with or without the dash; nullopt when `name` is not a cloud name.
+std::optional<std::string> cloud_base_url(std::string_view name);
+
+/// Resolves Config::base_url: a cloud name to its URL, a URL ("scheme://...") as given minus a
+/// trailing '/'. Anything else is a configuration Error naming base_url.
+struct ResolvedBaseUrl {
+  std::string url;
+  bool is_cloud_name = false;  ///< Only then may X-CS-Region move it.
+};
+std::optional<ResolvedBaseUrl> resolve_base_url(std::string_view value, Error* why = nullptr);
+
+}  // namespace falcon

@@ -1,0 +1,13 @@
+/// @file falcon.hpp
+/// Umbrella header of falcon-cpp, the C++ SDK for the CrowdStrike Falcon IOC API.
+#pragma once
+
+#include "falcon/client.hpp"
+#include "falcon/config.hpp"
+#include "falcon/endpoints.hpp"
+#include "falcon/error.hpp"
+#include "falcon/harness.hpp"
+#include "falcon/http.hpp"
+#include "falcon/ioc.hpp"
+#include "falcon/models.hpp"
+#include "falcon/response.hpp"

@@ -1,0 +1,102 @@
+/// @file http.hpp
+/// The transport seam: a plain HttpRequest goes in, an HttpResponse (any status) or an Error
+/// comes out. CurlTransport is the default; users may plug in their own.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "falcon/error.hpp"
+
+namespace falcon {
+
+/// ASCII case-insensitive ordering, so header lookups ignore case as HTTP requires.
+struct CaseInsensitiveLess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept;
+};
+
+/// HTTP header fields; names compare case-insensitively and repeated fields are kept.
+using Headers = std::multimap<std::string, std::string, CaseInsensitiveLess>;
+
+/// The first value of header `name`, or nullopt.
+std::optional<std::string_view> header_value(const Headers& headers, std::string_view name);
+
+/// One HTTP request, built once by the SDK and handed to a transport unchanged.
+struct HttpRequest {
+  std::string method;  ///< "GET", "POST", "PATCH", "DELETE".
+  std::string url;     ///< Absolute URL with an already percent-encoded query.
+  Headers headers;
+  std::optional<std::string> body;  ///< nullopt: no body at all (GET, DELETE).
+  /// Overrides the transport's total timeout for this request when non-zero.
+  std::chrono::milliseconds timeout{0};
+  /// Follow 3xx replies (only the OAuth2 calls set this).
+  bool follow_redirects = false;
+};
+
+/// One HTTP reply. Any status, 5xx included, is a transport success.
+struct HttpResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+  /// The URL that finally answered (differs from the request URL after a followed redirect).
+  std::string effective_url;
+};
+
+/// What a transport returns: a response, or an error of kind transport or timeout.
+struct TransportResult {
+  HttpResponse response;
+  std::optional<Error> error;
+  bool ok() const noexcept { return !error.has_value(); }
+};
+
+/// The transport interface. Implementations must be safe to call from many threads at once.
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  /// Sends one request. Never throws for network problems: those come back as an Error.
+  virtual TransportResult send(const HttpRequest& request) = 0;
+};
+
+/// Settings of the libcurl transport (Client fills them from its Config).
+struct CurlTransportOptions {
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds timeout{60'000};
+  std::string proxy;      ///< e.g. "http://proxy:3128"; empty: none (curl's env vars still apply).
+  bool ssl_verify = true;
+  std::string ca_bundle;  ///< PEM file used to verify the server; empty: the system store.
+  /// Replies larger than this are refused with a transport error instead of filling memory.
+  std::size_t max_response_bytes = 256u << 20;
+};
+
+/// Connection statistics of a CurlTransport, for benchmarks and tests.
+struct TransportStats {
+  std::uint64_t requests = 0;         ///< Requests that got a reply.
+  std::uint64_t new_connections = 0;  ///< TCP connections opened (curl's CURLINFO_NUM_CONNECTS).
+};
+
+/// The default transport: libcurl easy handles pooled and sharing one connection cache, DNS
+/// cache and TLS session cache, so keep-alive connections are reused across calls and threads.
+/// @par Thread safety
+/// send() may be called from any number of threads at once.
+class CurlTransport final : public HttpTransport {
+ public:
+  explicit CurlTransport(CurlTransportOptions options = {});
+  ~CurlTransport() override;
+  CurlTransport(const CurlTransport&) = delete;
+  CurlTransport& operator=(const CurlTransport&) = delete;
+
+  TransportResult send(const HttpRequest& request) override;
+  TransportStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace falcon

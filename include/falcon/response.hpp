@@ -1,0 +1,102 @@
+/// @file response.hpp
+/// What every operation returns: status, headers, the whole JSON envelope, and an SDK-side error.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "falcon/error.hpp"
+#include "falcon/http.hpp"
+
+namespace falcon {
+
+/// meta.pagination, read leniently (offset may be a number or a string on the wire).
+struct Pagination {
+  std::optional<std::int64_t> offset;  ///< The next offset, as the API reports it.
+  std::optional<std::string> offset_text;  ///< offset as sent when it was a string.
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> total;
+  std::optional<std::string> after;  ///< Cursor for the next page; empty or absent: last page.
+};
+
+/// The X-RateLimit-* headers of a reply.
+struct RateLimit {
+  std::optional<std::int64_t> limit;      ///< X-RateLimit-Limit, requests per minute.
+  std::optional<std::int64_t> remaining;  ///< X-RateLimit-Remaining.
+  /// X-RateLimit-RetryAfter (epoch seconds, or milliseconds when above 10^12), else Retry-After.
+  std::optional<std::chrono::system_clock::time_point> retry_after;
+};
+
+/// One entry of the envelope's errors[] array.
+struct ApiError {
+  int code = 0;
+  std::string message;
+  std::string id;
+};
+
+/// The result of one API call.
+/// API errors (4xx/5xx) are data here, never exceptions, unless raise_for_status() is called.
+/// @par Thread safety
+/// A Response is a plain value: const access from many threads is safe.
+class Response {
+ public:
+  int status_code = 0;  ///< 0 when no HTTP reply arrived.
+  Headers headers;      ///< Case-insensitive.
+  /// The parsed body, the whole envelope with nothing dropped; null when there was no body.
+  nlohmann::json body;
+  /// The raw body text, kept only when it could not be decoded (see error).
+  std::string text;
+  /// SDK-side failure, if any (transport, timeout, auth, validation, rate_limited, decode).
+  std::optional<Error> error;
+  /// HTTP attempts the call took (retries and a 401 replay included).
+  int attempts = 0;
+
+  /// True when there is no SDK-side error and the status is 2xx.
+  bool ok() const noexcept { return !error && status_code >= 200 && status_code < 300; }
+  /// body["resources"], or an empty array when absent or null.
+  const nlohmann::json& resources() const noexcept;
+  /// body["errors"], or an empty array when absent or null.
+  const nlohmann::json& errors() const noexcept;
+  /// body["meta"], or an empty object when absent.
+  const nlohmann::json& meta() const noexcept;
+  /// errors() as typed values (entries that are not objects are skipped).
+  std::vector<ApiError> api_errors() const;
+  /// meta.pagination.
+  Pagination pagination() const;
+  /// X-RateLimit-* headers.
+  RateLimit rate_limit() const;
+  /// X-CS-TRACEID header, else meta.trace_id, else "".
+  std::string trace_id() const;
+  /// Throws falcon::Exception when !ok(): the SDK error, or the status with the first API error.
+  const Response& raise_for_status() const;
+
+  /// resources() converted element-wise with nlohmann's from_json (see models.hpp).
+  template <typename T>
+  std::vector<T> resources_as() const {
+    std::vector<T> out;
+    const auto& r = resources();
+    out.reserve(r.size());
+    for (const auto& item : r) out.push_back(item.template get<T>());
+    return out;
+  }
+};
+
+/// Builds a Response from an HTTP reply: parses the body, keeping the raw text and setting a
+/// decode error when it is not JSON (or is empty where JSON was promised).
+Response make_response(HttpResponse&& http, bool expect_json = true);
+
+/// A Response that carries only an SDK-side error.
+Response make_error_response(Error error);
+
+/// Parses an X-RateLimit-RetryAfter / Retry-After value into a time point: a plain number is
+/// epoch seconds (milliseconds when above 10^12); with `relative_seconds` it is a delay.
+std::optional<std::chrono::system_clock::time_point> parse_retry_after(
+    std::string_view value, bool relative_seconds,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+}  // namespace falcon

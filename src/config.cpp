@@ -1,0 +1,129 @@
+#include "falcon/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "internal.hpp"
+
+namespace falcon {
+
+std::string_view to_string(LogLevel level) noexcept {
+  switch (level) {
+    case LogLevel::trace: return "trace";
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warning: return "warning";
+    case LogLevel::error: return "error";
+    case LogLevel::off: return "off";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return (v != nullptr && *v != '\0') ? std::string(v) : fallback;
+}
+
+Error config_error(std::string field, std::string message) {
+  Error e;
+  e.kind = ErrorKind::configuration;
+  e.field = std::move(field);
+  e.message = std::move(message);
+  e.attempts = 0;
+  return e;
+}
+
+}  // namespace
+
+Config Config::from_env() {
+  Config c;
+  c.client_id = env_or("FALCON_CLIENT_ID", "");
+  c.client_secret = env_or("FALCON_CLIENT_SECRET", "");
+  if (auto m = env_or("FALCON_MEMBER_CID", ""); !m.empty()) c.member_cid = m;
+  c.base_url = env_or("FALCON_BASE_URL", c.base_url);
+  return c;
+}
+
+std::optional<std::string> cloud_base_url(std::string_view name) {
+  // Case-insensitive, dashes optional: "US-1", "us1", "usgov1", "us-gov-1" all work.
+  std::string key;
+  for (char ch : name) {
+    if (ch == '-' || ch == '_') continue;
+    key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  }
+  if (key == "us1" || key == "auto") return std::string("https://api.crowdstrike.com");
+  if (key == "us2") return std::string("https://api.us-2.crowdstrike.com");
+  if (key == "us3") return std::string("https://api.us-3.crowdstrike.com");
+  if (key == "eu1") return std::string("https://api.eu-1.crowdstrike.com");
+  if (key == "usgov1") return std::string("https://api.laggar.gcw.crowdstrike.com");
+  if (key == "usgov2") return std::string("https://api.us-gov-2.crowdstrike.mil");
+  return std::nullopt;
+}
+
+std::optional<ResolvedBaseUrl> resolve_base_url(std::string_view value, Error* why) {
+  auto fail = [&](std::string msg) -> std::optional<ResolvedBaseUrl> {
+    if (why != nullptr) *why = config_error("base_url", std::move(msg));
+    return std::nullopt;
+  };
+  std::string v(internal::trim(value));
+  if (v.empty()) return fail("base_url is empty; give a cloud name (us-1, us-2, eu-1, ...) or a URL");
+  if (auto url = cloud_base_url(v)) return ResolvedBaseUrl{*url, true};
+  auto scheme_end = v.find("://");
+  if (scheme_end == std::string::npos) {
+    return fail("'" + v +
+                "' is neither a cloud name (us-1, us-2, us-3, eu-1, us-gov-1, us-gov-2, auto) nor "
+                "a URL such as https://host");
+  }
+  std::string scheme = internal::lower(v.substr(0, scheme_end));
+  if (scheme != "https" && scheme != "http") {
+    return fail("scheme '" + scheme + "' is not supported; use https://");
+  }
+  if (!v.empty() && v.back() == '/') v.pop_back();
+  auto host = internal::url_host(v);
+  if (host.empty()) return fail("'" + v + "' has no host");
+  if (v.find_first_of(" \t\r\n") != std::string::npos) return fail("'" + v + "' contains blanks");
+  return ResolvedBaseUrl{v, false};
+}
+
+std::optional<Error> Config::check() const {
+  Error e;
+  auto resolved = resolve_base_url(base_url, &e);
+  if (!resolved) return e;
+  if (!access_token) {
+    if (client_id.empty()) {
+      return config_error("client_id",
+                          "client_id is missing (set it, FALCON_CLIENT_ID, or access_token)");
+    }
+    if (client_secret.empty()) {
+      return config_error("client_secret",
+                          "client_secret is missing (set it, FALCON_CLIENT_SECRET, or access_token)");
+    }
+  } else if (access_token->empty()) {
+    return config_error("access_token", "access_token is set but empty");
+  }
+  if (internal::lower(resolved->url.substr(0, 7)) == "http://" && !allow_insecure_http &&
+      !internal::is_loopback_host(internal::url_host(resolved->url))) {
+    return config_error("base_url",
+                        "plain http:// is refused for non-loopback host '" +
+                            internal::url_host(resolved->url) +
+                            "'; use https:// or set allow_insecure_http");
+  }
+  if (connect_timeout.count() < 0 || timeout.count() < 0) {
+    return config_error("timeout", "timeouts must not be negative");
+  }
+  if (renew_window.count() < 0) return config_error("renew_window", "must not be negative");
+  if (retry.max_attempts < 1) return config_error("retry.max_attempts", "must be at least 1");
+  if (retry.multiplier < 1.0) return config_error("retry.multiplier", "must be at least 1.0");
+  if (retry.jitter < 0.0 || retry.jitter > 1.0) {
+    return config_error("retry.jitter", "must be between 0 and 1");
+  }
+  if (!ca_bundle.empty() && !internal::file_readable(ca_bundle)) {
+    return config_error("ca_bundle", "cannot read '" + ca_bundle + "'");
+  }
+  return std::nullopt;
+}
+
+}  // namespace falcon

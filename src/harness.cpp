@@ -1,0 +1,78 @@
+// APIHarness: the Uber class over the same endpoint table as falcon::IOC.
+#include "falcon/harness.hpp"
+
+#include "falcon/endpoints.hpp"
+#include "internal.hpp"
+#include "validate.hpp"
+
+namespace falcon {
+
+namespace {
+
+Response send_raw(const Client& client, std::string operation, std::string method,
+                  std::string route, const Endpoint* ep, const CommandOptions& o,
+                  const CallOptions& call) {
+  internal::Query q;
+  if (o.parameters) {
+    if (auto e = internal::query_from_parameters(*o.parameters, ep, q)) {
+      return make_error_response(std::move(*e));
+    }
+  }
+  if (ep != nullptr && client.config().validate) {
+    if (auto e = internal::check_required(*ep, q)) return make_error_response(std::move(*e));
+  }
+  ApiRequest req;
+  req.operation = std::move(operation);
+  req.idempotent = ep != nullptr ? ep->idempotent : (method == "GET" || method == "DELETE");
+  req.path = std::move(route);
+  req.query = q.encode();
+  if (o.body) {
+    if (method == "GET" || method == "DELETE") {
+      return make_error_response(internal::validation_error(
+          "body", method + " sends no body; pass the values in parameters"));
+    }
+    try {
+      req.body = o.body->dump();
+    } catch (const nlohmann::json::exception& e) {
+      return make_error_response(
+          internal::validation_error("body", std::string("cannot be sent as JSON: ") + e.what()));
+    }
+  } else if (ep != nullptr && ep->has_body) {
+    req.body = "{}";
+  }
+  req.method = std::move(method);
+  return client.send(req, call);
+}
+
+}  // namespace
+
+APIHarness::APIHarness(Client client) : client_(std::move(client)) {}
+APIHarness::APIHarness(Config config) : client_(std::move(config)) {}
+
+Response APIHarness::command(std::string_view operation, const CommandOptions& options,
+                             const CallOptions& call) const {
+  const Endpoint* ep = find_endpoint(operation);
+  if (ep == nullptr) {
+    return make_error_response(internal::validation_error(
+        "operation", "'" + std::string(operation) + "' is not an IOC operation id"));
+  }
+  return send_raw(client_, std::string(ep->operation_id), std::string(ep->http_method),
+                  std::string(ep->route), ep, options, call);
+}
+
+Response APIHarness::override(std::string_view method, std::string_view route,
+                              const CommandOptions& options, const CallOptions& call) const {
+  std::string m = internal::lower(method);
+  for (auto& ch : m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (m != "GET" && m != "POST" && m != "PATCH" && m != "PUT" && m != "DELETE") {
+    return make_error_response(
+        internal::validation_error("method", "'" + std::string(method) + "' is not supported"));
+  }
+  if (route.empty() || route.front() != '/' || route.find("://") != std::string_view::npos) {
+    return make_error_response(internal::validation_error(
+        "route", "route must be a path starting with '/' on the configured host"));
+  }
+  return send_raw(client_, "override", m, std::string(route), nullptr, options, call);
+}
+
+}  // namespace falcon

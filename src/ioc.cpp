@@ -1,0 +1,365 @@
+// falcon::IOC: option struct -> query + JSON body -> Client::send. Each operation refers to its
+// row of the endpoint table; no route is written here.
+#include "falcon/ioc.hpp"
+
+#include "internal.hpp"
+#include "validate.hpp"
+
+namespace falcon {
+
+using internal::Op;
+using internal::Query;
+using nlohmann::json;
+
+namespace {
+
+template <typename T>
+void put(json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
+
+// The per-indicator fields shared by create and update; set fields only.
+template <typename Options>
+json indicator_object(const Options& o) {
+  json ind = json::object();
+  put(ind, "action", o.action);
+  put(ind, "applied_globally", o.applied_globally);
+  put(ind, "description", o.description);
+  put(ind, "expiration", o.expiration);
+  put(ind, "host_groups", o.host_groups);
+  put(ind, "metadata", o.metadata);
+  put(ind, "mobile_action", o.mobile_action);
+  put(ind, "platforms", o.platforms);
+  put(ind, "severity", o.severity);
+  put(ind, "source", o.source);
+  put(ind, "tags", o.tags);
+  put(ind, "type", o.type);
+  put(ind, "value", o.value);
+  if (o.filename) {
+    // metadata.filename, keeping any other metadata keys the caller set.
+    json& md = ind["metadata"];
+    if (!md.is_object()) md = json::object();
+    md["filename"] = *o.filename;
+  }
+  return ind;
+}
+
+struct Prepared {
+  Query query;
+  std::optional<std::string> body;
+  std::optional<Error> error;
+};
+
+// Query from `parameters` first, so the typed fields set afterwards win on the same key.
+template <typename Options>
+Prepared start(const Options& o, const Endpoint& ep) {
+  Prepared p;
+  if (o.parameters) p.error = internal::query_from_parameters(*o.parameters, &ep, p.query);
+  return p;
+}
+
+void set_body(Prepared& p, const json& body) {
+  try {
+    p.body = body.dump();
+  } catch (const json::exception& e) {
+    p.error = internal::validation_error("body", std::string("cannot be sent as JSON: ") + e.what());
+  }
+}
+
+Response dispatch(const Client& client, Op op, Prepared&& p, const CallOptions& call) {
+  const Endpoint& ep = internal::endpoint(op);
+  if (!p.error && client.config().validate) p.error = internal::check_required(ep, p.query);
+  if (p.error) return make_error_response(std::move(*p.error));
+  ApiRequest req;
+  req.operation = std::string(ep.operation_id);
+  req.method = std::string(ep.http_method);
+  req.path = std::string(ep.route);
+  req.query = p.query.encode();
+  if (ep.has_body) req.body = std::move(p.body);
+  req.idempotent = ep.idempotent;
+  return client.send(req, call);
+}
+
+Response query_operation(const Client& client, Op op, const IndicatorQueryOptions& o,
+                         const CallOptions& call) {
+  Prepared p = start(o, internal::endpoint(op));
+  p.query.set_opt("filter", o.filter);
+  p.query.set_opt("offset", o.offset);
+  p.query.set_opt("limit", o.limit);
+  p.query.set_opt("sort", o.sort);
+  p.query.set_opt("after", o.after);
+  p.query.set_opt("from_parent", o.from_parent);
+  if (!p.error && client.config().validate) {
+    if (o.sort) p.error = internal::check_sort(*o.sort);
+    if (!p.error && o.offset && o.after) {
+      p.error = internal::validation_error(
+          "after", "offset and after cannot be combined; page with after only");
+    }
+    if (!p.error && o.offset && *o.offset < 0) {
+      p.error = internal::validation_error("offset", "offset must not be negative");
+    }
+    const std::int64_t limit = o.limit.value_or(100);
+    if (!p.error && o.offset && *o.offset + limit > internal::kOffsetCeiling) {
+      p.error = internal::validation_error(
+          "offset", "offset + limit is " + std::to_string(*o.offset + limit) +
+                        ", above the API's 10000 ceiling; page with after instead");
+    }
+  }
+  return dispatch(client, op, std::move(p), call);
+}
+
+Response ids_operation(const Client& client, Op op, const IdsOptions& o, const CallOptions& call) {
+  Prepared p = start(o, internal::endpoint(op));
+  p.query.set_opt("ids", o.ids);
+  return dispatch(client, op, std::move(p), call);
+}
+
+Response value_query(const Client& client, Op op, const ValueQueryOptions& o,
+                     const CallOptions& call) {
+  Prepared p = start(o, internal::endpoint(op));
+  p.query.set_opt("offset", o.offset);
+  p.query.set_opt("limit", o.limit);
+  return dispatch(client, op, std::move(p), call);
+}
+
+template <typename Options>
+void lookup_type_value(const Client& client, const Options& o, Prepared& p) {
+  p.query.set_opt("type", o.type);
+  p.query.set_opt("value", o.value);
+  if (!p.error && client.config().validate && o.type && o.value) {
+    p.error = internal::check_type_value(*o.type, *o.value, "");
+  }
+}
+
+Response devices_count_op(const Client& client, Op op, const DevicesCountOptions& o,
+                          const CallOptions& call) {
+  Prepared p = start(o, internal::endpoint(op));
+  lookup_type_value(client, o, p);
+  return dispatch(client, op, std::move(p), call);
+}
+
+Response devices_ran_on_op(const Client& client, Op op, const DevicesRanOnOptions& o,
+                           const CallOptions& call) {
+  Prepared p = start(o, internal::endpoint(op));
+  lookup_type_value(client, o, p);
+  p.query.set_opt("limit", o.limit);
+  p.query.set_opt("offset", o.offset);
+  return dispatch(client, op, std::move(p), call);
+}
+
+Response processes_ran_on_op(const Client& client, Op op, const ProcessesRanOnOptions& o,
+                             const CallOptions& call) {
+  Prepared p = start(o, internal::endpoint(op));
+  lookup_type_value(client, o, p);
+  p.query.set_opt("device_id", o.device_id);
+  p.query.set_opt("limit", o.limit);
+  p.query.set_opt("offset", o.offset);
+  if (!p.error && client.config().validate && o.device_id && !internal::is_hex(*o.device_id, 32)) {
+    p.error = internal::validation_error("device_id", "a device id is 32 hex characters");
+  }
+  return dispatch(client, op, std::move(p), call);
+}
+
+}  // namespace
+
+IOC::IOC(Client client) : client_(std::move(client)) {}
+IOC::IOC(Config config) : client_(std::move(config)) {}
+
+Response IOC::indicator_aggregate(const IndicatorAggregateOptions& o,
+                                  const CallOptions& call) const {
+  Prepared p = start(o, internal::endpoint(Op::indicator_aggregate));
+  p.query.set_opt("from_parent", o.from_parent);
+  if (!p.error) {
+    if (o.body) {
+      set_body(p, *o.body);
+    } else {
+      json b = json::object();
+      put(b, "date_ranges", o.date_ranges);
+      put(b, "exclude", o.exclude);
+      put(b, "extended_bounds", o.extended_bounds);
+      put(b, "field", o.field);
+      put(b, "filter", o.filter);
+      put(b, "filters_spec", o.filters_spec);
+      put(b, "from", o.from);
+      put(b, "include", o.include);
+      put(b, "interval", o.interval);
+      put(b, "max_doc_count", o.max_doc_count);
+      put(b, "min_doc_count", o.min_doc_count);
+      put(b, "missing", o.missing);
+      put(b, "name", o.name);
+      put(b, "percents", o.percents);
+      put(b, "q", o.q);
+      put(b, "ranges", o.ranges);
+      put(b, "size", o.size);
+      put(b, "sort", o.sort);
+      put(b, "sub_aggregates", o.sub_aggregates);
+      put(b, "time_zone", o.time_zone);
+      put(b, "type", o.type);
+      set_body(p, b);
+    }
+  }
+  return dispatch(client_, Op::indicator_aggregate, std::move(p), call);
+}
+
+Response IOC::indicator_combined(const IndicatorCombinedOptions& o, const CallOptions& call) const {
+  return query_operation(client_, Op::indicator_combined, o, call);
+}
+
+Response IOC::indicator_search(const IndicatorSearchOptions& o, const CallOptions& call) const {
+  return query_operation(client_, Op::indicator_search, o, call);
+}
+
+Response IOC::action_get(const ActionGetOptions& o, const CallOptions& call) const {
+  return ids_operation(client_, Op::action_get, o, call);
+}
+
+Response IOC::indicator_get(const IndicatorGetOptions& o, const CallOptions& call) const {
+  return ids_operation(client_, Op::indicator_get, o, call);
+}
+
+Response IOC::entities_processes(const EntitiesProcessesOptions& o,
+                                 const CallOptions& call) const {
+  return ids_operation(client_, Op::entities_processes, o, call);
+}
+
+Response IOC::get_indicators_report(const GetIndicatorsReportOptions& o,
+                                    const CallOptions& call) const {
+  Prepared p = start(o, internal::endpoint(Op::get_indicators_report));
+  if (!p.error) {
+    if (o.body) {
+      set_body(p, *o.body);
+    } else {
+      json b = json::object();
+      if (o.search) {
+        b["search"] = *o.search;  // replaces filter/query/sort whole, as documented
+      } else if (o.filter || o.query || o.sort) {
+        json s = json::object();
+        put(s, "filter", o.filter);
+        put(s, "query", o.query);
+        put(s, "sort", o.sort);
+        b["search"] = std::move(s);
+      }
+      put(b, "report_format", o.report_format);
+      put(b, "from_parent", o.from_parent);
+      set_body(p, b);
+    }
+  }
+  return dispatch(client_, Op::get_indicators_report, std::move(p), call);
+}
+
+Response IOC::indicator_create(const IndicatorCreateOptions& o, const CallOptions& call) const {
+  Prepared p = start(o, internal::endpoint(Op::indicator_create));
+  p.query.set_opt("retrodetects", o.retrodetects);
+  p.query.set_opt("ignore_warnings", o.ignore_warnings);
+  if (!p.error) {
+    if (o.body) {
+      set_body(p, *o.body);
+    } else {
+      json b = json::object();
+      put(b, "comment", o.comment);
+      if (o.indicators) {
+        b["indicators"] = *o.indicators;
+      } else if (json ind = indicator_object(o); !ind.empty()) {
+        b["indicators"] = json::array({std::move(ind)});
+      }
+      if (client_.config().validate) p.error = internal::check_indicators(b, true);
+      if (!p.error) set_body(p, b);
+    }
+  }
+  return dispatch(client_, Op::indicator_create, std::move(p), call);
+}
+
+Response IOC::indicator_update(const IndicatorUpdateOptions& o, const CallOptions& call) const {
+  Prepared p = start(o, internal::endpoint(Op::indicator_update));
+  p.query.set_opt("retrodetects", o.retrodetects);
+  p.query.set_opt("ignore_warnings", o.ignore_warnings);
+  if (!p.error) {
+    if (o.body) {
+      set_body(p, *o.body);
+    } else {
+      json b = json::object();
+      put(b, "comment", o.comment);
+      if (o.bulk_update) b["bulk_update"] = *o.bulk_update;
+      if (o.from_parent) {
+        // FalconPy drops this keyword; the update model carries it in bulk_update.
+        json& bulk = b["bulk_update"];
+        if (!bulk.is_object()) bulk = json::object();
+        bulk["from_parent"] = *o.from_parent;
+      }
+      if (o.indicators) {
+        b["indicators"] = *o.indicators;
+      } else {
+        json ind = indicator_object(o);
+        put(ind, "id", o.id);
+        if (!ind.empty()) b["indicators"] = json::array({std::move(ind)});
+      }
+      if (client_.config().validate) {
+        if (!b.contains("indicators") && !b.contains("bulk_update")) {
+          p.error = internal::validation_error(
+              "indicators", "nothing to update: set id and fields, indicators, or bulk_update");
+        } else {
+          p.error = internal::check_indicators(b, false);
+        }
+        if (!p.error && b.contains("bulk_update") && !b["bulk_update"].is_object()) {
+          p.error = internal::validation_error("bulk_update", "bulk_update must be a JSON object");
+        }
+      }
+      if (!p.error) set_body(p, b);
+    }
+  }
+  return dispatch(client_, Op::indicator_update, std::move(p), call);
+}
+
+Response IOC::indicator_delete(const IndicatorDeleteOptions& o, const CallOptions& call) const {
+  Prepared p = start(o, internal::endpoint(Op::indicator_delete));
+  p.query.set_opt("filter", o.filter);
+  p.query.set_opt("ids", o.ids);
+  p.query.set_opt("comment", o.comment);
+  p.query.set_opt("from_parent", o.from_parent);
+  if (!p.error && client_.config().validate) {
+    bool any = false;
+    for (const auto& [k, v] : p.query.params()) {
+      if ((k == "ids" || k == "filter") && !v.empty() && !v.front().empty()) any = true;
+    }
+    if (!any) {
+      p.error = internal::validation_error(
+          "ids", "indicator_delete needs ids or a filter (refusing to send an unscoped delete)");
+    }
+  }
+  return dispatch(client_, Op::indicator_delete, std::move(p), call);
+}
+
+Response IOC::action_query(const ActionQueryOptions& o, const CallOptions& call) const {
+  return value_query(client_, Op::action_query, o, call);
+}
+Response IOC::ioc_type_query(const IocTypeQueryOptions& o, const CallOptions& call) const {
+  return value_query(client_, Op::ioc_type_query, o, call);
+}
+Response IOC::platform_query(const PlatformQueryOptions& o, const CallOptions& call) const {
+  return value_query(client_, Op::platform_query, o, call);
+}
+Response IOC::severity_query(const SeverityQueryOptions& o, const CallOptions& call) const {
+  return value_query(client_, Op::severity_query, o, call);
+}
+
+Response IOC::devices_count(const DevicesCountOptions& o, const CallOptions& call) const {
+  return devices_count_op(client_, Op::devices_count, o, call);
+}
+Response IOC::devices_count_legacy(const DevicesCountOptions& o, const CallOptions& call) const {
+  return devices_count_op(client_, Op::devices_count_legacy, o, call);
+}
+Response IOC::devices_ran_on(const DevicesRanOnOptions& o, const CallOptions& call) const {
+  return devices_ran_on_op(client_, Op::devices_ran_on, o, call);
+}
+Response IOC::devices_ran_on_legacy(const DevicesRanOnOptions& o, const CallOptions& call) const {
+  return devices_ran_on_op(client_, Op::devices_ran_on_legacy, o, call);
+}
+Response IOC::processes_ran_on(const ProcessesRanOnOptions& o, const CallOptions& call) const {
+  return processes_ran_on_op(client_, Op::processes_ran_on, o, call);
+}
+Response IOC::processes_ran_on_legacy(const ProcessesRanOnOptions& o,
+                                      const CallOptions& call) const {
+  return processes_ran_on_op(client_, Op::processes_ran_on_legacy, o, call);
+}
+
+}  // namespace falcon
