@@ -14,7 +14,9 @@
 
 namespace falcon {
 
-const char* version() noexcept { return FALCON_VERSION; }
+const char* version() noexcept {
+  return FALCON_VERSION;
+}
 
 namespace {
 
@@ -342,8 +344,8 @@ struct Client::Impl {
         const bool may_retry = req.idempotent || !e.request_sent;
         internal::log(cfg, LogLevel::debug,
                       "falcon: " + op + " " + req.method + " " + req.path + " -> " +
-                          std::string(to_string(e.kind)) + " (attempt " +
-                          std::to_string(attempts) + ", " + std::to_string(elapsed) + " ms)");
+                          std::string(to_string(e.kind)) + " (attempt " + std::to_string(attempts) +
+                          ", " + std::to_string(elapsed) + " ms)");
         if (may_retry && attempts < policy.max_attempts) {
           auto d = backoff(policy, retries++);
           internal::log(cfg, LogLevel::warning,
@@ -383,8 +385,8 @@ struct Client::Impl {
             ra && !header_value(r.headers, "X-RateLimit-RetryAfter")) {
           when = parse_retry_after(*ra, true, t);
         }
-        milliseconds wait = when ? std::chrono::duration_cast<milliseconds>(*when - t)
-                                 : backoff(policy, retries);
+        milliseconds wait =
+            when ? std::chrono::duration_cast<milliseconds>(*when - t) : backoff(policy, retries);
         if (wait.count() < 0) wait = milliseconds(0);
         if (wait > policy.max_rate_limit_wait) {
           Error e;
@@ -419,9 +421,9 @@ struct Client::Impl {
       if (retryable_status(status) && req.idempotent && attempts < policy.max_attempts) {
         auto d = backoff(policy, retries++);
         internal::log(cfg, LogLevel::warning,
-                      "falcon: " + op + ": HTTP " + std::to_string(status) +
-                          "; retrying attempt " + std::to_string(attempts + 1) + " in " +
-                          std::to_string(d.count()) + " ms");
+                      "falcon: " + op + ": HTTP " + std::to_string(status) + "; retrying attempt " +
+                          std::to_string(attempts + 1) + " in " + std::to_string(d.count()) +
+                          " ms");
         sleep(d);
         continue;
       }
@@ -429,9 +431,9 @@ struct Client::Impl {
       Response r = make_response(std::move(tr.response));
       r.attempts = attempts;
       if (status == 401) {
-        Error e = auth_error(cfg.access_token
-                                 ? "401 from the API: the access_token given is not accepted"
-                                 : "401 from the API after renewing the token");
+        Error e =
+            auth_error(cfg.access_token ? "401 from the API: the access_token given is not accepted"
+                                        : "401 from the API after renewing the token");
         e.attempts = attempts;
         r.error = std::move(e);
       }
@@ -461,15 +463,16 @@ struct Client::Impl {
     http.follow_redirects = true;
     add_common_headers(http);
     http.headers.emplace("Content-Type", "application/x-www-form-urlencoded");
-    http.headers.emplace("Authorization", "basic " + base64(cfg.client_id + ":" + cfg.client_secret));
+    http.headers.emplace("Authorization",
+                         "basic " + base64(cfg.client_id + ":" + cfg.client_secret));
     std::vector<std::pair<std::string, std::string>> form = {{"token", tok}};
     if (!cfg.client_id.empty()) form.emplace_back("client_id", cfg.client_id);
     http.body = internal::form_encode(form);
     TransportResult tr = transport->send(http);
     if (!tr.ok()) return make_error_response(*tr.error);
-    internal::log(cfg, LogLevel::debug,
-                  "falcon: oauth2RevokeToken POST /oauth2/revoke -> " +
-                      std::to_string(tr.response.status));
+    internal::log(
+        cfg, LogLevel::debug,
+        "falcon: oauth2RevokeToken POST /oauth2/revoke -> " + std::to_string(tr.response.status));
     Response r = make_response(std::move(tr.response));
     r.attempts = 1;
     return r;
@@ -506,11 +509,17 @@ Response Client::send(const ApiRequest& request, const CallOptions& call) const 
   return impl_->send(request, call);
 }
 
-std::optional<Error> Client::login() const { return impl_->get_token().error; }
+std::optional<Error> Client::login() const {
+  return impl_->get_token().error;
+}
 
-Response Client::revoke() const { return impl_->revoke(); }
+Response Client::revoke() const {
+  return impl_->revoke();
+}
 
-std::string Client::base_url() const { return impl_->current_base(); }
+std::string Client::base_url() const {
+  return impl_->current_base();
+}
 
 std::optional<std::chrono::system_clock::time_point> Client::token_expiry() const {
   std::shared_lock<std::shared_mutex> lock(impl_->state_mu);
@@ -518,7 +527,9 @@ std::optional<std::chrono::system_clock::time_point> Client::token_expiry() cons
   return impl_->token_expires;
 }
 
-const Config& Client::config() const { return impl_->cfg; }
+const Config& Client::config() const {
+  return impl_->cfg;
+}
 
 HttpRequest Client::build_http_request(const ApiRequest& request, const CallOptions& call) const {
   return impl_->build(request, call);

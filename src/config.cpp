@@ -10,12 +10,18 @@ namespace falcon {
 
 std::string_view to_string(LogLevel level) noexcept {
   switch (level) {
-    case LogLevel::trace: return "trace";
-    case LogLevel::debug: return "debug";
-    case LogLevel::info: return "info";
-    case LogLevel::warning: return "warning";
-    case LogLevel::error: return "error";
-    case LogLevel::off: return "off";
+    case LogLevel::trace:
+      return "trace";
+    case LogLevel::debug:
+      return "debug";
+    case LogLevel::info:
+      return "info";
+    case LogLevel::warning:
+      return "warning";
+    case LogLevel::error:
+      return "error";
+    case LogLevel::off:
+      return "off";
   }
   return "unknown";
 }
@@ -69,7 +75,8 @@ std::optional<ResolvedBaseUrl> resolve_base_url(std::string_view value, Error* w
     return std::nullopt;
   };
   std::string v(internal::trim(value));
-  if (v.empty()) return fail("base_url is empty; give a cloud name (us-1, us-2, eu-1, ...) or a URL");
+  if (v.empty())
+    return fail("base_url is empty; give a cloud name (us-1, us-2, eu-1, ...) or a URL");
   if (auto url = cloud_base_url(v)) return ResolvedBaseUrl{*url, true};
   auto scheme_end = v.find("://");
   if (scheme_end == std::string::npos) {
@@ -98,18 +105,18 @@ std::optional<Error> Config::check() const {
                           "client_id is missing (set it, FALCON_CLIENT_ID, or access_token)");
     }
     if (client_secret.empty()) {
-      return config_error("client_secret",
-                          "client_secret is missing (set it, FALCON_CLIENT_SECRET, or access_token)");
+      return config_error(
+          "client_secret",
+          "client_secret is missing (set it, FALCON_CLIENT_SECRET, or access_token)");
     }
   } else if (access_token->empty()) {
     return config_error("access_token", "access_token is set but empty");
   }
   if (internal::lower(resolved->url.substr(0, 7)) == "http://" && !allow_insecure_http &&
       !internal::is_loopback_host(internal::url_host(resolved->url))) {
-    return config_error("base_url",
-                        "plain http:// is refused for non-loopback host '" +
-                            internal::url_host(resolved->url) +
-                            "'; use https:// or set allow_insecure_http");
+    return config_error("base_url", "plain http:// is refused for non-loopback host '" +
+                                        internal::url_host(resolved->url) +
+                                        "'; use https:// or set allow_insecure_http");
   }
   if (connect_timeout.count() < 0 || timeout.count() < 0) {
     return config_error("timeout", "timeouts must not be negative");

@@ -203,8 +203,7 @@ TransportResult CurlTransport::send(const HttpRequest& request) {
   }
   if (request.body) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body->data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request.body->size()));
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body->size()));
   } else if (request.method == "POST") {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(0));

@@ -6,13 +6,20 @@ namespace falcon {
 
 std::string_view to_string(ErrorKind kind) noexcept {
   switch (kind) {
-    case ErrorKind::transport: return "transport";
-    case ErrorKind::timeout: return "timeout";
-    case ErrorKind::auth: return "auth";
-    case ErrorKind::validation: return "validation";
-    case ErrorKind::rate_limited: return "rate_limited";
-    case ErrorKind::decode: return "decode";
-    case ErrorKind::configuration: return "configuration";
+    case ErrorKind::transport:
+      return "transport";
+    case ErrorKind::timeout:
+      return "timeout";
+    case ErrorKind::auth:
+      return "auth";
+    case ErrorKind::validation:
+      return "validation";
+    case ErrorKind::rate_limited:
+      return "rate_limited";
+    case ErrorKind::decode:
+      return "decode";
+    case ErrorKind::configuration:
+      return "configuration";
   }
   return "unknown";
 }

@@ -37,7 +37,9 @@ class Query {
  public:
   /// Replaces the values of `key` in place, or appends it.
   void set(std::string_view key, std::vector<std::string> values);
-  void set(std::string_view key, std::string value) { set(key, std::vector<std::string>{std::move(value)}); }
+  void set(std::string_view key, std::string value) {
+    set(key, std::vector<std::string>{std::move(value)});
+  }
   void set(std::string_view key, bool value) { set(key, std::string(value ? "true" : "false")); }
   void set(std::string_view key, std::int64_t value) { set(key, std::to_string(value)); }
   template <typename T>

@@ -62,7 +62,8 @@ void set_body(Prepared& p, const json& body) {
   try {
     p.body = body.dump();
   } catch (const json::exception& e) {
-    p.error = internal::validation_error("body", std::string("cannot be sent as JSON: ") + e.what());
+    p.error =
+        internal::validation_error("body", std::string("cannot be sent as JSON: ") + e.what());
   }
 }
 
@@ -217,8 +218,7 @@ Response IOC::indicator_get(const IndicatorGetOptions& o, const CallOptions& cal
   return ids_operation(client_, Op::indicator_get, o, call);
 }
 
-Response IOC::entities_processes(const EntitiesProcessesOptions& o,
-                                 const CallOptions& call) const {
+Response IOC::entities_processes(const EntitiesProcessesOptions& o, const CallOptions& call) const {
   return ids_operation(client_, Op::entities_processes, o, call);
 }
 

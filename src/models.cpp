@@ -178,6 +178,8 @@ void to_json(json& j, const IndicatorSpec& s) {
   }
 }
 
-void to_json(json& j, const AggregateRange& r) { j = json{{"From", r.from}, {"To", r.to}}; }
+void to_json(json& j, const AggregateRange& r) {
+  j = json{{"From", r.from}, {"To", r.to}};
+}
 
 }  // namespace falcon

@@ -18,16 +18,24 @@ constexpr std::array<std::string_view, 5> kPlatforms = {"windows", "mac", "linux
                                                         "android"};
 constexpr std::array<std::string_view, 4> kMobileActions = {"no_action", "allow", "detect",
                                                             "prevent"};
-constexpr std::array<std::string_view, 18> kSortFields = {
-    "action",           "applied_globally",
-    "created_by",       "created_on",
-    "expiration",       "expired",
-    "metadata.av_hits", "metadata.company_name.raw",
-    "metadata.filename.raw", "metadata.original_filename.raw",
-    "metadata.product_name.raw", "metadata.product_version",
-    "modified_by",      "modified_on",
-    "severity_number",  "source",
-    "type",             "value"};
+constexpr std::array<std::string_view, 18> kSortFields = {"action",
+                                                          "applied_globally",
+                                                          "created_by",
+                                                          "created_on",
+                                                          "expiration",
+                                                          "expired",
+                                                          "metadata.av_hits",
+                                                          "metadata.company_name.raw",
+                                                          "metadata.filename.raw",
+                                                          "metadata.original_filename.raw",
+                                                          "metadata.product_name.raw",
+                                                          "metadata.product_version",
+                                                          "modified_by",
+                                                          "modified_on",
+                                                          "severity_number",
+                                                          "source",
+                                                          "type",
+                                                          "value"};
 
 template <std::size_t N>
 bool one_of(const std::array<std::string_view, N>& set, std::string_view v) {
@@ -53,10 +61,11 @@ std::optional<Error> check_enum(const nlohmann::json& ind, const char* key,
                                 const std::string& prefix) {
   auto it = ind.find(key);
   if (it == ind.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) return validation_error(prefix + key, std::string(key) + " must be a string");
+  if (!it->is_string())
+    return validation_error(prefix + key, std::string(key) + " must be a string");
   if (!one_of(set, it->get_ref<const std::string&>())) {
-    return validation_error(prefix + key, "'" + it->get<std::string>() + "' is not one of: " +
-                                              list(set));
+    return validation_error(prefix + key,
+                            "'" + it->get<std::string>() + "' is not one of: " + list(set));
   }
   return std::nullopt;
 }
@@ -133,12 +142,12 @@ std::optional<Error> check_type_value(std::string_view type, std::string_view va
   const std::string v(value);
   const std::string field = prefix + "value";
   if (t == "sha256" && !is_hex(v, 64)) {
-    return validation_error(field, "a sha256 value must be 64 hex characters (got " +
-                                       std::to_string(v.size()) + ")");
+    return validation_error(
+        field, "a sha256 value must be 64 hex characters (got " + std::to_string(v.size()) + ")");
   }
   if (t == "md5" && !is_hex(v, 32)) {
-    return validation_error(field, "an md5 value must be 32 hex characters (got " +
-                                       std::to_string(v.size()) + ")");
+    return validation_error(
+        field, "an md5 value must be 32 hex characters (got " + std::to_string(v.size()) + ")");
   }
   if (t == "ipv4" && !is_ipv4(v)) {
     return validation_error(field, "'" + v + "' is not a valid IPv4 address");
@@ -147,8 +156,9 @@ std::optional<Error> check_type_value(std::string_view type, std::string_view va
     return validation_error(field, "'" + v + "' is not a valid IPv6 address");
   }
   if (t == "domain" && !is_domain(v)) {
-    return validation_error(field, "a domain must be 1-200 characters of letters, digits, '-', "
-                                   "'.' and '_'");
+    return validation_error(field,
+                            "a domain must be 1-200 characters of letters, digits, '-', "
+                            "'.' and '_'");
   }
   return std::nullopt;
 }
@@ -182,14 +192,15 @@ std::optional<Error> check_indicator(const nlohmann::json& ind, const std::strin
   for (const char* key : {"platforms", "tags", "host_groups"}) {
     auto it = ind.find(key);
     if (it == ind.end() || it->is_null()) continue;
-    if (!it->is_array()) return validation_error(prefix + key, std::string(key) + " must be a list");
+    if (!it->is_array())
+      return validation_error(prefix + key, std::string(key) + " must be a list");
     for (std::size_t i = 0; i < it->size(); ++i) {
       const auto& item = (*it)[i];
       const std::string f = prefix + key + "[" + std::to_string(i) + "]";
       if (!item.is_string()) return validation_error(f, "must be a string");
       if (std::string_view(key) == "platforms" && !one_of(kPlatforms, item.get<std::string>())) {
-        return validation_error(f, "'" + item.get<std::string>() + "' is not one of: " +
-                                       list(kPlatforms));
+        return validation_error(
+            f, "'" + item.get<std::string>() + "' is not one of: " + list(kPlatforms));
       }
       if (std::string_view(key) == "host_groups" && !is_hex(item.get<std::string>(), 32)) {
         return validation_error(f, "a host group id is 32 hex characters");
@@ -212,9 +223,10 @@ std::optional<Error> check_indicator(const nlohmann::json& ind, const std::strin
     auto hg = ind.find("host_groups");
     const bool groups = hg != ind.end() && hg->is_array() && !hg->empty();
     if (!global && !groups) {
-      return validation_error(prefix + "applied_globally",
-                              "an indicator needs applied_globally=true or at least one host_groups "
-                              "id");
+      return validation_error(
+          prefix + "applied_globally",
+          "an indicator needs applied_globally=true or at least one host_groups "
+          "id");
     }
   }
   return std::nullopt;
@@ -224,8 +236,7 @@ std::optional<Error> check_indicators(const nlohmann::json& body, bool for_creat
   auto it = body.find("indicators");
   if (it == body.end() || it->is_null()) {
     if (for_create) {
-      return validation_error("indicators",
-                              "nothing to create: set type and value, or indicators");
+      return validation_error("indicators", "nothing to create: set type and value, or indicators");
     }
     return std::nullopt;
   }
@@ -235,8 +246,9 @@ std::optional<Error> check_indicators(const nlohmann::json& body, bool for_creat
   }
   if (it->size() > kMaxIndicatorsPerWrite) {
     return validation_error("indicators",
-                            std::to_string(it->size()) + " indicators in one request; the API "
-                            "takes at most 2000 (use falcon::bulk helpers to batch)");
+                            std::to_string(it->size()) +
+                                " indicators in one request; the API "
+                                "takes at most 2000 (use falcon::bulk helpers to batch)");
   }
   for (std::size_t i = 0; i < it->size(); ++i) {
     if (auto e = check_indicator((*it)[i], "indicators[" + std::to_string(i) + "].", for_create)) {

@@ -17,10 +17,10 @@ namespace falcon {
 
 /// Per-call overrides.
 struct CallOptions {
-  std::optional<RetryPolicy> retry;                ///< Replaces Config::retry for this call.
+  std::optional<RetryPolicy> retry;                  ///< Replaces Config::retry for this call.
   std::optional<std::chrono::milliseconds> timeout;  ///< Replaces Config::timeout per attempt.
-  Headers headers;                                 ///< Extra request headers (cannot replace
-                                                   ///< Authorization).
+  Headers headers;                                   ///< Extra request headers (cannot replace
+                                                     ///< Authorization).
 };
 
 /// A fully built API request, ready for the client to authorise and send.

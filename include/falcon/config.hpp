@@ -70,7 +70,7 @@ struct Config {
   /// Renew the token this long before it expires.
   std::chrono::seconds renew_window{120};
   RetryPolicy retry;
-  LogSink log;                        ///< Empty: no logging.
+  LogSink log;  ///< Empty: no logging.
   LogLevel log_level = LogLevel::info;
   /// Custom transport; nullptr: a CurlTransport built from the settings above.
   std::shared_ptr<HttpTransport> transport;

@@ -32,8 +32,8 @@ struct Endpoint {
   std::string_view option_struct;      ///< Option struct name in ioc.hpp.
   std::vector<ParamSpec> query;        ///< Query parameters, in spec order.
   bool has_body = false;               ///< Takes a JSON body.
-  bool idempotent = false;  ///< Safe to resend after a 5xx / connection error.
-  bool deprecated = false;  ///< Legacy route kept for compatibility.
+  bool idempotent = false;             ///< Safe to resend after a 5xx / connection error.
+  bool deprecated = false;             ///< Legacy route kept for compatibility.
   int success_status = 200;
   std::string_view summary;
 

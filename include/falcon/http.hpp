@@ -67,7 +67,7 @@ class HttpTransport {
 struct CurlTransportOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{60'000};
-  std::string proxy;      ///< e.g. "http://proxy:3128"; empty: none (curl's env vars still apply).
+  std::string proxy;  ///< e.g. "http://proxy:3128"; empty: none (curl's env vars still apply).
   bool ssl_verify = true;
   std::string ca_bundle;  ///< PEM file used to verify the server; empty: the system store.
   /// Replies larger than this are refused with a transport error instead of filling memory.

@@ -56,7 +56,7 @@ struct IndicatorAggregateOptions {
 
 /// Options of indicator_combined and indicator_search (same query parameters).
 struct IndicatorQueryOptions {
-  std::optional<std::string> filter;  ///< FQL, e.g. "type:'domain'+expired:false".
+  std::optional<std::string> filter;   ///< FQL, e.g. "type:'domain'+expired:false".
   std::optional<std::int64_t> offset;  ///< offset + limit may not exceed 10,000; use after.
   std::optional<std::int64_t> limit;   ///< 1-2000 on the server; default 100.
   std::optional<std::string> sort;     ///< One of the 18 sort fields, optional .asc/.desc.
@@ -234,8 +234,7 @@ class IOC {
   /// Operation action_get_v1 — GET /iocs/entities/actions/v1 — scope ioc:read.
   Response action_get(const ActionGetOptions& options = {}, const CallOptions& call = {}) const;
   /// Alias of action_get.
-  Response action_get_v1(const ActionGetOptions& options = {},
-                         const CallOptions& call = {}) const {
+  Response action_get_v1(const ActionGetOptions& options = {}, const CallOptions& call = {}) const {
     return action_get(options, call);
   }
 
@@ -292,8 +291,7 @@ class IOC {
 
   /// Lists action ids.
   /// Operation action_query_v1 — GET /iocs/queries/actions/v1 — scope ioc:read.
-  Response action_query(const ActionQueryOptions& options = {},
-                        const CallOptions& call = {}) const;
+  Response action_query(const ActionQueryOptions& options = {}, const CallOptions& call = {}) const;
   /// Alias of action_query.
   Response action_query_v1(const ActionQueryOptions& options = {},
                            const CallOptions& call = {}) const {

@@ -17,7 +17,7 @@ namespace falcon {
 
 /// meta.pagination, read leniently (offset may be a number or a string on the wire).
 struct Pagination {
-  std::optional<std::int64_t> offset;  ///< The next offset, as the API reports it.
+  std::optional<std::int64_t> offset;      ///< The next offset, as the API reports it.
   std::optional<std::string> offset_text;  ///< offset as sent when it was a string.
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total;

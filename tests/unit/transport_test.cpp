@@ -1,0 +1,262 @@
+// CurlTransport against a real loopback HTTP server (cpp-httplib, started in the test).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "falcon/http.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+class LoopbackServer {
+ public:
+  LoopbackServer() {
+    server_.Get("/echo", [this](const httplib::Request& req, httplib::Response& res) {
+      note(req);
+      res.set_content(echo(req).dump(), "application/json");
+    });
+    server_.Post("/echo", [this](const httplib::Request& req, httplib::Response& res) {
+      note(req);
+      res.set_content(echo(req).dump(), "application/json");
+    });
+    server_.Patch("/echo", [this](const httplib::Request& req, httplib::Response& res) {
+      note(req);
+      res.set_content(echo(req).dump(), "application/json");
+    });
+    server_.Delete("/echo", [this](const httplib::Request& req, httplib::Response& res) {
+      note(req);
+      res.set_content(echo(req).dump(), "application/json");
+    });
+    server_.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+      std::this_thread::sleep_for(1500ms);
+      res.set_content("{}", "application/json");
+    });
+    server_.Get("/big", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(3 << 20, 'x'), "text/plain");
+    });
+    server_.Get("/redirect", [](const httplib::Request&, httplib::Response& res) {
+      res.set_redirect("/echo", 302);
+    });
+    server_.Get("/status/503", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 503;
+      res.set_content(R"({"errors":[{"code":503,"message":"down"}]})", "application/json");
+    });
+    server_.set_keep_alive_max_count(100000);  // httplib closes after 5 requests by default
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(1ms);
+  }
+  ~LoopbackServer() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  std::size_t distinct_client_ports() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ports_.size();
+  }
+
+ private:
+  void note(const httplib::Request& req) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ports_.insert(req.remote_port);
+  }
+  static nlohmann::json echo(const httplib::Request& req) {
+    nlohmann::json headers = nlohmann::json::object();
+    for (const auto& [k, v] : req.headers) headers[k] = v;
+    nlohmann::json params = nlohmann::json::array();
+    for (const auto& [k, v] : req.params) params.push_back({k, v});
+    return {{"method", req.method},
+            {"path", req.path},
+            {"headers", headers},
+            {"body", req.body},
+            {"params", params}};
+  }
+
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::set<int> ports_;
+};
+
+}  // namespace
+
+TEST(CurlTransport, HundredSequentialCallsUseOneConnection) {
+  LoopbackServer server;
+  falcon::CurlTransport transport;
+  for (int i = 0; i < 100; ++i) {
+    falcon::HttpRequest req;
+    req.method = "GET";
+    req.url = server.url("/echo?i=" + std::to_string(i));
+    auto r = transport.send(req);
+    ASSERT_TRUE(r.ok()) << r.error->message;
+    ASSERT_EQ(r.response.status, 200);
+  }
+  EXPECT_EQ(server.distinct_client_ports(), 1u);
+  EXPECT_EQ(transport.stats().new_connections, 1u);
+  EXPECT_EQ(transport.stats().requests, 100u);
+}
+
+TEST(CurlTransport, HeadersAndBodiesArriveIntact) {
+  LoopbackServer server;
+  falcon::CurlTransport transport;
+  const std::string body = R"({"comment":"ünïcødé ✓ + & = %","indicators":[{"value":"a b"}]})";
+  for (const char* method : {"POST", "PATCH"}) {
+    falcon::HttpRequest req;
+    req.method = method;
+    req.url = server.url("/echo?filter=type%3A%27domain%27%2Bvalue%3A%27a%20b%27&ids=1&ids=2");
+    req.headers.emplace("Content-Type", "application/json");
+    req.headers.emplace("X-Custom", "value with spaces");
+    req.body = body;
+    auto r = transport.send(req);
+    ASSERT_TRUE(r.ok());
+    auto echo = nlohmann::json::parse(r.response.body);
+    EXPECT_EQ(echo["method"], method);
+    EXPECT_EQ(echo["body"], body);
+    EXPECT_EQ(echo["headers"]["X-Custom"], "value with spaces");
+    EXPECT_EQ(echo["headers"]["Content-Type"], "application/json");
+    EXPECT_EQ(echo["headers"].count("Expect"), 0u);
+    auto expected_params = nlohmann::json::array(
+        {nlohmann::json::array({"filter", "type:'domain'+value:'a b'"}),
+         nlohmann::json::array({"ids", "1"}), nlohmann::json::array({"ids", "2"})});
+    EXPECT_EQ(echo["params"], expected_params);
+    // Response headers are case-insensitive.
+    EXPECT_EQ(*falcon::header_value(r.response.headers, "content-TYPE"), "application/json");
+  }
+}
+
+TEST(CurlTransport, GetAndDeleteSendNoBody) {
+  LoopbackServer server;
+  falcon::CurlTransport transport;
+  for (const char* method : {"GET", "DELETE"}) {
+    falcon::HttpRequest req;
+    req.method = method;
+    req.url = server.url("/echo");
+    auto r = transport.send(req);
+    ASSERT_TRUE(r.ok());
+    auto echo = nlohmann::json::parse(r.response.body);
+    EXPECT_EQ(echo["method"], method);
+    EXPECT_EQ(echo["body"], "");
+    EXPECT_FALSE(echo["headers"].contains("Content-Type"));
+  }
+}
+
+TEST(CurlTransport, TimeoutIsReportedAsTimeout) {
+  LoopbackServer server;
+  falcon::CurlTransportOptions o;
+  o.timeout = 300ms;
+  falcon::CurlTransport transport(o);
+  falcon::HttpRequest req;
+  req.method = "GET";
+  req.url = server.url("/slow");
+  auto r = transport.send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->kind, falcon::ErrorKind::timeout);
+  EXPECT_EQ(r.response.status, 0);
+  // A per-request timeout overrides the default.
+  falcon::CurlTransport patient;
+  req.timeout = 200ms;
+  auto r2 = patient.send(req);
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(r2.error->kind, falcon::ErrorKind::timeout);
+}
+
+TEST(CurlTransport, RefusedConnectionIsATransportErrorBeforeSending) {
+  // A port that was free a moment ago: bind, read it, close.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  ::close(fd);
+  falcon::CurlTransport transport;
+  falcon::HttpRequest req;
+  req.method = "POST";
+  req.url = "http://127.0.0.1:" + std::to_string(port) + "/x";
+  req.body = "{}";
+  auto r = transport.send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->kind, falcon::ErrorKind::transport);
+  EXPECT_FALSE(r.error->request_sent);
+}
+
+TEST(CurlTransport, AnyStatusIsATransportSuccess) {
+  LoopbackServer server;
+  falcon::CurlTransport transport;
+  falcon::HttpRequest req;
+  req.method = "GET";
+  req.url = server.url("/status/503");
+  auto r = transport.send(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.response.status, 503);
+}
+
+TEST(CurlTransport, RedirectsAreNotFollowedUnlessAsked) {
+  LoopbackServer server;
+  falcon::CurlTransport transport;
+  falcon::HttpRequest req;
+  req.method = "GET";
+  req.url = server.url("/redirect");
+  auto r = transport.send(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.response.status, 302);
+  req.follow_redirects = true;
+  auto followed = transport.send(req);
+  ASSERT_TRUE(followed.ok());
+  EXPECT_EQ(followed.response.status, 200);
+  EXPECT_EQ(followed.response.effective_url, server.url("/echo"));
+}
+
+TEST(CurlTransport, OversizedReplyIsRefusedNotBuffered) {
+  LoopbackServer server;
+  falcon::CurlTransportOptions o;
+  o.max_response_bytes = 1 << 20;
+  falcon::CurlTransport transport(o);
+  falcon::HttpRequest req;
+  req.method = "GET";
+  req.url = server.url("/big");
+  auto r = transport.send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->kind, falcon::ErrorKind::transport);
+  EXPECT_NE(r.error->message.find("larger than"), std::string::npos);
+}
+
+TEST(CurlTransport, ThreadsShareThePoolWithAtMostOneConnectionEach) {
+  LoopbackServer server;
+  falcon::CurlTransport transport;
+  constexpr int kThreads = 4;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        falcon::HttpRequest req;
+        req.method = "GET";
+        req.url = server.url("/echo");
+        ok += transport.send(req).ok() ? 1 : 0;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads * 25);
+  EXPECT_LE(transport.stats().new_connections, static_cast<std::uint64_t>(kThreads));
+  EXPECT_LE(server.distinct_client_ports(), static_cast<std::size_t>(kThreads));
+}
