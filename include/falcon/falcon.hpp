@@ -10,4 +10,5 @@
 #include "falcon/http.hpp"
 #include "falcon/ioc.hpp"
 #include "falcon/models.hpp"
+#include "falcon/pagination.hpp"
 #include "falcon/response.hpp"

@@ -1,0 +1,35 @@
+/// @file pagination.hpp
+/// Page through every result of indicator_search / indicator_combined with the `after` cursor
+/// (no 10,000 ceiling), and through the offset-paged device and process lookups. Memory stays
+/// at one page: each page is handed to the callback and then dropped.
+#pragma once
+
+#include <functional>
+
+#include "falcon/ioc.hpp"
+#include "falcon/response.hpp"
+
+namespace falcon {
+
+/// Called once per page; return false to stop early.
+using PageCallback = std::function<bool(Response& page)>;
+
+/// Pages indicator_search (ids) with `after`. `options.offset` must be unset (it cannot be
+/// combined with after). Returns the last response: ok() when every page was read, or the
+/// failed page's response (its error or status) when a page failed.
+Response search_all(const IOC& ioc, IndicatorSearchOptions options, const PageCallback& on_page,
+                    const CallOptions& call = {});
+
+/// Pages indicator_combined (full records) with `after`, like search_all.
+Response combined_all(const IOC& ioc, IndicatorCombinedOptions options, const PageCallback& on_page,
+                      const CallOptions& call = {});
+
+/// Pages devices_ran_on with offset/limit until a short or empty page.
+Response devices_ran_on_all(const IOC& ioc, DevicesRanOnOptions options,
+                            const PageCallback& on_page, const CallOptions& call = {});
+
+/// Pages processes_ran_on with offset/limit until a short or empty page.
+Response processes_ran_on_all(const IOC& ioc, ProcessesRanOnOptions options,
+                              const PageCallback& on_page, const CallOptions& call = {});
+
+}  // namespace falcon
