@@ -96,6 +96,11 @@ std::size_t FakeTransport::pending() const {
   return queue_.size();
 }
 
+void FakeTransport::clear_requests() {
+  std::lock_guard<std::mutex> lock(mu_);
+  requests_.clear();
+}
+
 void FakeTransport::clear() {
   std::lock_guard<std::mutex> lock(mu_);
   queue_.clear();

@@ -40,7 +40,10 @@ class FakeTransport : public HttpTransport {
   /// The last request; throws std::out_of_range when none was sent.
   HttpRequest last_request() const;
   std::size_t pending() const;
+  /// Forgets queued replies, the handler and recorded requests.
   void clear();
+  /// Forgets recorded requests only (long-running users such as benchmarks).
+  void clear_requests();
 
  private:
   mutable std::mutex mu_;
