@@ -2,6 +2,9 @@
 // row of the endpoint table; no route is written here.
 #include "falcon/ioc.hpp"
 
+#include <charconv>
+#include <system_error>
+
 #include "internal.hpp"
 #include "validate.hpp"
 
@@ -58,6 +61,12 @@ Prepared start(const Options& o, const Endpoint& ep) {
   return p;
 }
 
+// A `body` escape hatch that is unset or JSON null is "not given" (like FalconPy's body=None and
+// like a null `parameters`): the body is built from the fields.
+bool given(const std::optional<json>& body) {
+  return body && !body->is_null();
+}
+
 void set_body(Prepared& p, const json& body) {
   try {
     p.body = body.dump();
@@ -81,6 +90,25 @@ Response dispatch(const Client& client, Op op, Prepared&& p, const CallOptions& 
   return client.send(req, call);
 }
 
+// The first value of query key `key`, or nullptr when the key is absent or has no value.
+const std::string* query_value(const Query& q, std::string_view key) {
+  for (const auto& [k, values] : q.params()) {
+    if (k == key) return values.empty() ? nullptr : &values.front();
+  }
+  return nullptr;
+}
+
+// query_value() as a decimal integer; nullopt when absent or not a whole decimal number (the
+// server is left to judge those).
+std::optional<std::int64_t> query_int(const Query& q, std::string_view key) {
+  const std::string* v = query_value(q, key);
+  if (v == nullptr || v->empty()) return std::nullopt;
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || end != v->data() + v->size()) return std::nullopt;
+  return n;
+}
+
 Response query_operation(const Client& client, Op op, const IndicatorQueryOptions& o,
                          const CallOptions& call) {
   Prepared p = start(o, internal::endpoint(op));
@@ -90,20 +118,29 @@ Response query_operation(const Client& client, Op op, const IndicatorQueryOption
   p.query.set_opt("sort", o.sort);
   p.query.set_opt("after", o.after);
   p.query.set_opt("from_parent", o.from_parent);
+  // Checked on the query as it will be sent, so values given through `parameters` count too.
   if (!p.error && client.config().validate) {
-    if (o.sort) p.error = internal::check_sort(*o.sort);
-    if (!p.error && o.offset && o.after) {
+    const std::string* sort = query_value(p.query, "sort");
+    const std::string* after = query_value(p.query, "after");
+    const std::optional<std::int64_t> offset = query_int(p.query, "offset");
+    if (sort != nullptr) p.error = internal::check_sort(*sort);
+    if (!p.error && offset && after != nullptr) {
       p.error = internal::validation_error(
           "after", "offset and after cannot be combined; page with after only");
     }
-    if (!p.error && o.offset && *o.offset < 0) {
+    if (!p.error && offset && *offset < 0) {
       p.error = internal::validation_error("offset", "offset must not be negative");
     }
-    const std::int64_t limit = o.limit.value_or(100);
-    if (!p.error && o.offset && *o.offset + limit > internal::kOffsetCeiling) {
+    const std::int64_t limit = query_int(p.query, "limit").value_or(100);
+    // offset >= 0 here; compare without computing a sum that could overflow.
+    const std::int64_t ceiling = internal::kOffsetCeiling;
+    if (!p.error && offset && (*offset > ceiling || limit > ceiling - *offset)) {
+      const std::string sum = *offset <= ceiling && limit <= ceiling
+                                  ? std::to_string(*offset + limit)
+                                  : std::to_string(*offset) + " + " + std::to_string(limit);
       p.error = internal::validation_error(
-          "offset", "offset + limit is " + std::to_string(*o.offset + limit) +
-                        ", above the API's 10000 ceiling; page with after instead");
+          "offset",
+          "offset + limit is " + sum + ", above the API's 10000 ceiling; page with after instead");
     }
   }
   return dispatch(client, op, std::move(p), call);
@@ -171,7 +208,7 @@ Response IOC::indicator_aggregate(const IndicatorAggregateOptions& o,
   Prepared p = start(o, internal::endpoint(Op::indicator_aggregate));
   p.query.set_opt("from_parent", o.from_parent);
   if (!p.error) {
-    if (o.body) {
+    if (given(o.body)) {
       set_body(p, *o.body);
     } else {
       json b = json::object();
@@ -226,7 +263,7 @@ Response IOC::get_indicators_report(const GetIndicatorsReportOptions& o,
                                     const CallOptions& call) const {
   Prepared p = start(o, internal::endpoint(Op::get_indicators_report));
   if (!p.error) {
-    if (o.body) {
+    if (given(o.body)) {
       set_body(p, *o.body);
     } else {
       json b = json::object();
@@ -252,7 +289,7 @@ Response IOC::indicator_create(const IndicatorCreateOptions& o, const CallOption
   p.query.set_opt("retrodetects", o.retrodetects);
   p.query.set_opt("ignore_warnings", o.ignore_warnings);
   if (!p.error) {
-    if (o.body) {
+    if (given(o.body)) {
       set_body(p, *o.body);
     } else {
       json b = json::object();
@@ -274,7 +311,7 @@ Response IOC::indicator_update(const IndicatorUpdateOptions& o, const CallOption
   p.query.set_opt("retrodetects", o.retrodetects);
   p.query.set_opt("ignore_warnings", o.ignore_warnings);
   if (!p.error) {
-    if (o.body) {
+    if (given(o.body)) {
       set_body(p, *o.body);
     } else {
       json b = json::object();
@@ -283,8 +320,14 @@ Response IOC::indicator_update(const IndicatorUpdateOptions& o, const CallOption
       if (o.from_parent) {
         // FalconPy drops this keyword; the update model carries it in bulk_update.
         json& bulk = b["bulk_update"];
-        if (!bulk.is_object()) bulk = json::object();
-        bulk["from_parent"] = *o.from_parent;
+        if (bulk.is_null()) bulk = json::object();
+        if (bulk.is_object()) {
+          bulk["from_parent"] = *o.from_parent;
+        } else {
+          // Never overwrite the caller's bulk_update, and never drop from_parent silently.
+          p.error = internal::validation_error(
+              "bulk_update", "bulk_update must be a JSON object to carry from_parent");
+        }
       }
       if (o.indicators) {
         b["indicators"] = *o.indicators;
@@ -293,7 +336,7 @@ Response IOC::indicator_update(const IndicatorUpdateOptions& o, const CallOption
         put(ind, "id", o.id);
         if (!ind.empty()) b["indicators"] = json::array({std::move(ind)});
       }
-      if (client_.config().validate) {
+      if (!p.error && client_.config().validate) {
         if (!b.contains("indicators") && !b.contains("bulk_update")) {
           p.error = internal::validation_error(
               "indicators", "nothing to update: set id and fields, indicators, or bulk_update");
@@ -319,7 +362,8 @@ Response IOC::indicator_delete(const IndicatorDeleteOptions& o, const CallOption
   if (!p.error && client_.config().validate) {
     bool any = false;
     for (const auto& [k, v] : p.query.params()) {
-      if ((k == "ids" || k == "filter") && !v.empty() && !v.front().empty()) any = true;
+      if (k != "ids" && k != "filter") continue;
+      for (const auto& value : v) any = any || !value.empty();
     }
     if (!any) {
       p.error = internal::validation_error(

@@ -165,7 +165,12 @@ std::optional<Error> check_type_value(std::string_view type, std::string_view va
 
 std::optional<Error> check_indicator(const nlohmann::json& ind, const std::string& prefix,
                                      bool for_create) {
-  if (!ind.is_object()) return validation_error(prefix, "each indicator must be a JSON object");
+  if (!ind.is_object()) {
+    // The field is the indicator itself: "indicators[3]", not the "indicators[3]." prefix.
+    std::string field = prefix;
+    if (!field.empty() && field.back() == '.') field.pop_back();
+    return validation_error(field, "each indicator must be a JSON object");
+  }
   auto str = [&](const char* key) -> const std::string* {
     auto it = ind.find(key);
     return (it != ind.end() && it->is_string()) ? &it->get_ref<const std::string&>() : nullptr;

@@ -401,7 +401,8 @@ class IOC {
     return processes_ran_on_legacy(options, call);
   }
 
-  /// Process details by process id (ids required).
+  /// Process details by process id (ids required). From the legacy iocs collection, which
+  /// has no replacement for it.
   /// Operation entities_processes — GET /processes/entities/processes/v1 — scope iocs:read.
   Response entities_processes(const EntitiesProcessesOptions& options = {},
                               const CallOptions& call = {}) const;
