@@ -304,6 +304,7 @@ struct Client::Impl {
       http.headers.emplace(k, v);
     }
     if (call.timeout) http.timeout = *call.timeout;
+    http.fresh_connection = !req.idempotent;
     return http;
   }
 

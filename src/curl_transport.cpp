@@ -193,6 +193,7 @@ TransportResult CurlTransport::send(const HttpRequest& request) {
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
   }
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (request.fresh_connection) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 
   if (request.method == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);

@@ -37,6 +37,10 @@ struct HttpRequest {
   std::chrono::milliseconds timeout{0};
   /// Follow 3xx replies (only the OAuth2 calls set this).
   bool follow_redirects = false;
+  /// Send on a new connection. Set for non-idempotent requests: libcurl silently resends a
+  /// request once when a reused keep-alive connection turns out to be dead, which for a create
+  /// whose first copy did reach the server would write twice.
+  bool fresh_connection = false;
 };
 
 /// One HTTP reply. Any status, 5xx included, is a transport success.
