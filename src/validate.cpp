@@ -253,7 +253,7 @@ std::optional<Error> check_indicators(const nlohmann::json& body, bool for_creat
     return validation_error("indicators",
                             std::to_string(it->size()) +
                                 " indicators in one request; the API "
-                                "takes at most 2000 (use falcon::bulk helpers to batch)");
+                                "takes at most 2000 (falcon::bulk_create and bulk_update batch any number)");
   }
   for (std::size_t i = 0; i < it->size(); ++i) {
     if (auto e = check_indicator((*it)[i], "indicators[" + std::to_string(i) + "].", for_create)) {

@@ -2,6 +2,7 @@
 /// Umbrella header of falcon-cpp, the C++ SDK for the CrowdStrike Falcon IOC API.
 #pragma once
 
+#include "falcon/bulk.hpp"
 #include "falcon/client.hpp"
 #include "falcon/config.hpp"
 #include "falcon/endpoints.hpp"
