@@ -54,10 +54,9 @@ int main() {
   }
   falcon::Client client(cfg);
   falcon::IOC ioc(client);
-  const std::string run = std::to_string(
-      std::chrono::duration_cast<std::chrono::seconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const std::string run = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
   const std::string source = "falcon-cpp-quickstart-" + run;
   std::printf("falcon-cpp %s quickstart against %s (source tag %s)\n", falcon::version(),
               client.base_url().c_str(), source.c_str());
@@ -158,23 +157,27 @@ int main() {
     }
   }
 
-  // 6. Where has the domain been seen?
+  // 6. Where have the indicators been seen?
   std::printf("\n6. device counts\n");
-  falcon::DevicesCountOptions count;
-  count.type = "domain";
-  count.value = *domain.value;
-  auto counted = ioc.devices_count(count);
-  report("devices_count", counted);
-  for (const auto& d : counted.resources_as<falcon::DeviceCount>()) {
-    std::printf("       %s seen on %lld hosts\n", d.value.c_str(),
-                static_cast<long long>(d.device_count));
+  for (const auto* spec : {&domain, &ip, &hash}) {
+    falcon::DevicesCountOptions count;
+    count.type = spec->type;
+    count.value = spec->value;
+    auto counted = ioc.devices_count(count);
+    if (!report(("devices_count " + *spec->type).c_str(), counted)) continue;
+    for (const auto& d : counted.resources_as<falcon::DeviceCount>()) {
+      std::printf("       %-7s seen on %lld hosts\n", d.type.c_str(),
+                  static_cast<long long>(d.device_count));
+    }
   }
   falcon::DevicesRanOnOptions ran_on;
-  ran_on.type = "domain";
-  ran_on.value = *domain.value;
-  ran_on.limit = 5;
+  ran_on.type = "sha256";
+  ran_on.value = *hash.value;
+  ran_on.limit = 3;
   auto hosts = ioc.devices_ran_on(ran_on);
-  report("devices_ran_on (first 5)", hosts);
+  if (report("devices_ran_on sha256 (first 3)", hosts)) {
+    for (const auto& h : hosts.resources()) std::printf("       host %s\n", h.dump().c_str());
+  }
 
   // 7. Clean up.
   std::printf("\n7. delete\n");
