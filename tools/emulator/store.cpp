@@ -1,0 +1,255 @@
+#include "store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+
+#include "validate.hpp"
+
+namespace falcon::emulator {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+void write_all(int fd, const std::string& data, const std::string& path) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+[[noreturn]] void corrupt(const std::string& path, const std::string& why) {
+  throw std::runtime_error("state file '" + path + "' is corrupt (" + why +
+                           "); refusing to start so no indicators are lost. Move the file away "
+                           "to start with an empty store.");
+}
+
+// Why a record read from a state file cannot be served, or nullopt when it can.
+std::optional<std::string> record_problem(const json& rec) {
+  if (!rec.is_object()) return "an indicator is not a JSON object";
+  const auto str = [&](const char* k) { return rec.contains(k) && rec[k].is_string(); };
+  if (!str("id") || !is_hex(rec["id"].get<std::string>(), 64) || !str("type") || !str("value")) {
+    return "an indicator lacks a valid id, type or value";
+  }
+  const std::string id = rec["id"].get<std::string>();
+  for (const char* k : {"deleted", "expired", "applied_globally", "from_parent"}) {
+    if (rec.contains(k) && !rec[k].is_boolean())
+      return "indicator " + id + ": " + k + " is not a boolean";
+  }
+  for (const char* k : {"action", "severity", "mobile_action", "source", "description",
+                        "created_on", "created_by", "modified_on", "modified_by"}) {
+    if (rec.contains(k) && !rec[k].is_string())
+      return "indicator " + id + ": " + k + " is not a string";
+  }
+  for (const char* k : {"platforms", "tags", "host_groups"}) {
+    if (!rec.contains(k)) continue;
+    if (!rec[k].is_array()) return "indicator " + id + ": " + k + " is not an array";
+    for (const auto& v : rec[k]) {
+      if (!v.is_string()) return "indicator " + id + ": " + k + " holds a non-string";
+    }
+  }
+  if (rec.contains("metadata") && !rec["metadata"].is_object()) {
+    return "indicator " + id + ": metadata is not an object";
+  }
+  if (rec.contains("expiration") &&
+      (!rec["expiration"].is_string() || !parse_time(rec["expiration"].get<std::string>()))) {
+    return "indicator " + id + " has a bad expiration";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const json* IndicatorStore::View::find(const std::string& id) const {
+  auto it = store_.records_.find(id);
+  return it == store_.records_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> IndicatorStore::View::active_id(const std::string& type,
+                                                           const std::string& value) const {
+  auto it = store_.active_.find(key(type, value));
+  if (it == store_.active_.end()) return std::nullopt;
+  return it->second;
+}
+
+void IndicatorStore::View::for_each(const std::function<void(const json&)>& fn) const {
+  for (const auto& [id, rec] : store_.records_) fn(rec);
+}
+
+std::size_t IndicatorStore::View::size() const {
+  return store_.records_.size();
+}
+
+void IndicatorStore::Tx::put(json record) {
+  const std::string id = record.at("id").get<std::string>();
+  auto it = mut_.records_.find(id);
+  if (it != mut_.records_.end()) mut_.unindex(it->second);
+  mut_.index(record);
+  mut_.records_[id] = std::move(record);
+  dirty_ = true;
+}
+
+IndicatorStore::IndicatorStore(std::string state_file) : state_file_(std::move(state_file)) {}
+
+std::string IndicatorStore::key(const std::string& type, const std::string& value) {
+  return type + '\n' + value;
+}
+
+void IndicatorStore::index(const json& rec) {
+  const std::string id = rec.at("id").get<std::string>();
+  if (!rec.value("deleted", false)) {
+    active_[key(rec.value("type", ""), rec.value("value", ""))] = id;
+  }
+  if (rec.contains("expiration") && !rec.value("expired", false)) {
+    if (auto t = parse_time(rec["expiration"].get<std::string>())) {
+      expiries_.emplace(to_ns(*t), id);
+      if (to_ns(*t) < next_expiry_.load()) next_expiry_.store(to_ns(*t));
+    }
+  }
+}
+
+void IndicatorStore::unindex(const json& rec) {
+  const std::string id = rec.at("id").get<std::string>();
+  auto a = active_.find(key(rec.value("type", ""), rec.value("value", "")));
+  if (a != active_.end() && a->second == id) active_.erase(a);
+  if (rec.contains("expiration")) {
+    if (auto t = parse_time(rec["expiration"].get<std::string>())) {
+      auto [b, e] = expiries_.equal_range(to_ns(*t));
+      for (auto it = b; it != e; ++it) {
+        if (it->second == id) {
+          expiries_.erase(it);
+          break;
+        }
+      }
+    }
+  }
+}
+
+void IndicatorStore::sweep_locked(TimePoint now) const {
+  const std::int64_t n = to_ns(now);
+  while (!expiries_.empty() && expiries_.begin()->first <= n) {
+    auto it = records_.find(expiries_.begin()->second);
+    expiries_.erase(expiries_.begin());
+    if (it == records_.end()) continue;
+    // An expired indicator is kept but stops acting (spec §5.5).
+    it->second["expired"] = true;
+    it->second["action"] = "no_action";
+  }
+  next_expiry_.store(expiries_.empty() ? INT64_MAX : expiries_.begin()->first);
+}
+
+void IndicatorStore::sweep(TimePoint now) const {
+  if (to_ns(now) < next_expiry_.load()) return;
+  std::unique_lock lock(mu_);
+  sweep_locked(now);
+}
+
+void IndicatorStore::read(TimePoint now, const std::function<void(const View&)>& fn) const {
+  sweep(now);
+  std::shared_lock lock(mu_);
+  fn(View(*this));
+}
+
+void IndicatorStore::write(TimePoint now, const std::function<void(Tx&)>& fn) {
+  std::unique_lock lock(mu_);
+  sweep_locked(now);
+  Tx tx(*this);
+  fn(tx);
+  sweep_locked(now);  // records written with a past expiration expire right away
+  if (tx.dirty_) persist_locked();
+}
+
+void IndicatorStore::clear() {
+  std::unique_lock lock(mu_);
+  records_.clear();
+  active_.clear();
+  expiries_.clear();
+  next_expiry_.store(INT64_MAX);
+  persist_locked();
+}
+
+void IndicatorStore::load() {
+  if (state_file_.empty()) return;
+  std::error_code ec;
+  if (!fs::exists(state_file_, ec)) return;
+  std::ifstream in(state_file_, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read state file '" + state_file_ + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  if (trim(text).empty()) return;  // e.g. a fresh mktemp file: nothing to lose
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    corrupt(state_file_, std::string("not valid JSON: ") + e.what());
+  }
+  if (!doc.is_object() || !doc.contains("format") || doc["format"] != "falcon-emulator-state" ||
+      !doc.contains("indicators") || !doc["indicators"].is_array()) {
+    corrupt(state_file_, "not a falcon-emulator state document");
+  }
+  std::unique_lock lock(mu_);
+  records_.clear();
+  active_.clear();
+  expiries_.clear();
+  next_expiry_.store(INT64_MAX);
+  for (const auto& rec : doc["indicators"]) {
+    if (const auto why = record_problem(rec)) corrupt(state_file_, *why);
+    const std::string id = rec["id"].get<std::string>();
+    if (records_.count(id) != 0) corrupt(state_file_, "duplicate indicator id " + id);
+    index(rec);
+    records_[id] = rec;
+  }
+}
+
+void IndicatorStore::persist_locked() const {
+  if (state_file_.empty()) return;
+  json list = json::array();
+  for (const auto& [id, rec] : records_) list.push_back(rec);
+  const std::string data =
+      json{{"format", "falcon-emulator-state"}, {"version", 1}, {"indicators", std::move(list)}}
+          .dump();
+  const fs::path target(state_file_);
+  fs::path dir = target.parent_path();
+  if (dir.empty()) dir = ".";
+  const fs::path tmp = dir / ("." + target.filename().string() + ".tmp." + random_hex(8));
+  // Same directory so rename() is atomic; fsync before rename so a crash never leaves a torn file.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw std::runtime_error("cannot create " + tmp.string() + ": " + std::strerror(errno));
+  try {
+    write_all(fd, data, tmp.string());
+    if (::fsync(fd) != 0) throw std::runtime_error("fsync " + tmp.string() + " failed");
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+    const std::string err = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot replace " + state_file_ + ": " + err);
+  }
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace falcon::emulator
