@@ -18,8 +18,8 @@ namespace falcon {
 
 /// How a bulk operation batches and sends.
 struct BulkOptions {
-  /// Items per request: 1-2000 for create/update (the API's limit), 1-500 for delete (ids go
-  /// in the URL). 0 picks the largest.
+  /// Items per request: 1-2000 for create/update (the API's limit), 1-100 for delete (ids go
+  /// in the URL, which servers cap at about 8 KiB). 0 picks the largest.
   std::size_t batch_size = 0;
   std::size_t concurrency = 2;  ///< Requests in flight at once (1-16).
   std::optional<std::string> comment;
