@@ -2,6 +2,8 @@
 // row of the endpoint table; no route is written here.
 #include "falcon/ioc.hpp"
 
+#include "falcon/models.hpp"
+
 #include <charconv>
 #include <system_error>
 
@@ -22,29 +24,26 @@ void put(json& j, const char* key, const std::optional<T>& v) {
 }
 
 // The per-indicator fields shared by create and update; set fields only.
+// The per-indicator fields shared by create and update, as the one IndicatorSpec whose to_json
+// (models.cpp) decides the wire form: set fields only, filename merged into metadata.
 template <typename Options>
-json indicator_object(const Options& o) {
-  json ind = json::object();
-  put(ind, "action", o.action);
-  put(ind, "applied_globally", o.applied_globally);
-  put(ind, "description", o.description);
-  put(ind, "expiration", o.expiration);
-  put(ind, "host_groups", o.host_groups);
-  put(ind, "metadata", o.metadata);
-  put(ind, "mobile_action", o.mobile_action);
-  put(ind, "platforms", o.platforms);
-  put(ind, "severity", o.severity);
-  put(ind, "source", o.source);
-  put(ind, "tags", o.tags);
-  put(ind, "type", o.type);
-  put(ind, "value", o.value);
-  if (o.filename) {
-    // metadata.filename, keeping any other metadata keys the caller set.
-    json& md = ind["metadata"];
-    if (!md.is_object()) md = json::object();
-    md["filename"] = *o.filename;
-  }
-  return ind;
+IndicatorSpec indicator_spec(const Options& o) {
+  IndicatorSpec s;
+  s.action = o.action;
+  s.applied_globally = o.applied_globally;
+  s.description = o.description;
+  s.expiration = o.expiration;
+  s.filename = o.filename;
+  s.host_groups = o.host_groups;
+  s.metadata = o.metadata;
+  s.mobile_action = o.mobile_action;
+  s.platforms = o.platforms;
+  s.severity = o.severity;
+  s.source = o.source;
+  s.tags = o.tags;
+  s.type = o.type;
+  s.value = o.value;
+  return s;
 }
 
 struct Prepared {
@@ -296,7 +295,7 @@ Response IOC::indicator_create(const IndicatorCreateOptions& o, const CallOption
       put(b, "comment", o.comment);
       if (o.indicators) {
         b["indicators"] = *o.indicators;
-      } else if (json ind = indicator_object(o); !ind.empty()) {
+      } else if (json ind = indicator_spec(o); !ind.empty()) {
         b["indicators"] = json::array({std::move(ind)});
       }
       if (client_.config().validate) p.error = internal::check_indicators(b, true);
@@ -332,8 +331,9 @@ Response IOC::indicator_update(const IndicatorUpdateOptions& o, const CallOption
       if (o.indicators) {
         b["indicators"] = *o.indicators;
       } else {
-        json ind = indicator_object(o);
-        put(ind, "id", o.id);
+        IndicatorSpec spec = indicator_spec(o);
+        spec.id = o.id;
+        json ind = spec;
         if (!ind.empty()) b["indicators"] = json::array({std::move(ind)});
       }
       if (!p.error && client_.config().validate) {
