@@ -6,7 +6,8 @@
 /// sent, even "", 0, false or an empty list; an unset field is never sent. `parameters` (a JSON
 /// object of raw query parameters) and `body` (a raw JSON body) are escape hatches: a field set
 /// in the struct wins over the same key in `parameters`, a `body` is sent verbatim in place of
-/// the built one, and the caller's data is never modified.
+/// the built one, and the caller's data is never modified. Query arrays go out as repeated keys
+/// (ids=a&ids=b), so an empty list sends no key at all.
 #pragma once
 
 #include <cstdint>
