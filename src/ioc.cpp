@@ -23,7 +23,6 @@ void put(json& j, const char* key, const std::optional<T>& v) {
   if (v) j[key] = *v;
 }
 
-// The per-indicator fields shared by create and update; set fields only.
 // The per-indicator fields shared by create and update, as the one IndicatorSpec whose to_json
 // (models.cpp) decides the wire form: set fields only, filename merged into metadata.
 template <typename Options>

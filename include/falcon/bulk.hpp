@@ -22,9 +22,11 @@ struct BulkOptions {
   /// in the URL, which servers cap at about 8 KiB). 0 picks the largest.
   std::size_t batch_size = 0;
   std::size_t concurrency = 2;  ///< Requests in flight at once (1-16).
+  /// Audit comment: body `comment` of every create/update request, query `comment` on delete.
   std::optional<std::string> comment;
   std::optional<bool> ignore_warnings;  ///< create/update: warnings do not block the write.
   std::optional<bool> retrodetects;     ///< create/update.
+  /// Per-call overrides (retry, timeout, headers) applied to every request.
   CallOptions call;
 };
 
@@ -45,9 +47,13 @@ struct BulkItem {
 
 /// Outcomes in input order.
 struct BulkResult {
+  /// One outcome per input item, items[i].index == i. A bulk_create or bulk_update input that is
+  /// not a JSON array gives a single failed item.
   std::vector<BulkItem> items;
   std::size_t requests = 0;  ///< HTTP requests made.
+  /// Items with ok set.
   std::size_t succeeded() const noexcept;
+  /// Items without ok: items.size() - succeeded().
   std::size_t failed() const noexcept { return items.size() - succeeded(); }
 };
 

@@ -45,6 +45,8 @@ struct ApiRequest {
 /// of threads at once; at most one token request is in flight at any time.
 class Client {
  public:
+  /// Checks `config` and sets up the transport; no I/O.
+  /// @throws falcon::Exception (kind configuration) when Config::check() fails.
   explicit Client(Config config);
 
   /// Authorises and sends one request, with retries, rate-limit waits and a single 401 replay.
@@ -70,9 +72,8 @@ class Client {
   /// and tools to inspect exact wire output.
   HttpRequest build_http_request(const ApiRequest& request, const CallOptions& call = {}) const;
 
-  struct Impl;
-
  private:
+  struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 

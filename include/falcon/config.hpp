@@ -32,10 +32,14 @@ using Sleeper = std::function<void(std::chrono::milliseconds)>;
 /// When and how calls are retried. A value type: copy it, change it, pass it per call.
 struct RetryPolicy {
   int max_attempts = 4;  ///< Total tries including the first; 1 disables retries.
+  /// Wait before the first retry of a 5xx or connection failure.
   std::chrono::milliseconds initial_backoff{250};
+  /// Cap on one backoff (before jitter).
   std::chrono::milliseconds max_backoff{30'000};
+  /// Growth of the backoff per retry: initial_backoff * multiplier^n; at least 1.0.
   double multiplier = 2.0;
-  double jitter = 0.2;  ///< Each backoff is scaled by a random factor in [1-jitter, 1+jitter].
+  /// Each backoff is scaled by a random factor in [1-jitter, 1+jitter]; 0 to 1.
+  double jitter = 0.2;
   /// Longest wait a 429 may ask for; a longer one returns a rate_limited error instead.
   std::chrono::milliseconds max_rate_limit_wait{60'000};
   /// Pace requests when X-RateLimit-Remaining runs low, before the server answers 429.
@@ -51,7 +55,9 @@ struct RetryPolicy {
 
 /// Everything a Client needs. Plain data: set the fields you need, leave the rest.
 struct Config {
+  /// API client id; required unless access_token is set (Config::from_env: FALCON_CLIENT_ID).
   std::string client_id;
+  /// API client secret; required unless access_token is set. Never logged.
   std::string client_secret;
   /// MSSP: lock the token to this child CID.
   std::optional<std::string> member_cid;
@@ -62,15 +68,22 @@ struct Config {
   std::string base_url = "us-1";
   /// Replaces the default "falcon-cpp/<version>" User-Agent when non-empty.
   std::string user_agent;
+  /// Time allowed to open a connection (TCP and TLS); must not be negative.
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{60'000};  ///< Total time for one attempt.
+  /// Proxy URL, e.g. "http://proxy:3128"; empty: none (curl's environment variables still apply).
   std::string proxy;
+  /// Verify the server's TLS certificate and host name. Turning it off is logged as a warning.
   bool ssl_verify = true;
+  /// PEM file of CA certificates to verify the server with; empty: the system store. Must be
+  /// readable when set.
   std::string ca_bundle;
   /// Renew the token this long before it expires.
   std::chrono::seconds renew_window{120};
+  /// Retry policy of every call; CallOptions::retry replaces it for one call.
   RetryPolicy retry;
   LogSink log;  ///< Empty: no logging.
+  /// Least severe level passed to `log`; LogLevel::off silences it.
   LogLevel log_level = LogLevel::info;
   /// Custom transport; nullptr: a CurlTransport built from the settings above.
   std::shared_ptr<HttpTransport> transport;
@@ -93,12 +106,15 @@ struct Config {
 /// with or without the dash; nullopt when `name` is not a cloud name.
 std::optional<std::string> cloud_base_url(std::string_view name);
 
-/// Resolves Config::base_url: a cloud name to its URL, a URL ("scheme://...") as given minus a
-/// trailing '/'. Anything else is a configuration Error naming base_url.
+/// The result of resolve_base_url().
 struct ResolvedBaseUrl {
+  /// Absolute base URL without a trailing '/', e.g. "https://api.crowdstrike.com".
   std::string url;
   bool is_cloud_name = false;  ///< Only then may X-CS-Region move it.
 };
+/// Resolves Config::base_url: a cloud name to its URL, a URL ("scheme://...") as given minus a
+/// trailing '/'. Anything else is a configuration Error naming base_url: nullopt is returned and
+/// the error stored in `*why` when `why` is not null.
 std::optional<ResolvedBaseUrl> resolve_base_url(std::string_view value, Error* why = nullptr);
 
 }  // namespace falcon

@@ -14,9 +14,9 @@ enum class ParamType { string, integer, boolean, string_array };
 
 /// One query parameter of an operation.
 struct ParamSpec {
-  std::string_view name;
-  ParamType type = ParamType::string;
-  bool required = false;
+  std::string_view name;               ///< Wire name, e.g. "ids".
+  ParamType type = ParamType::string;  ///< Wire type.
+  bool required = false;               ///< Required by the spec; checked with Config::validate.
   /// Arrays only: "multi" means repeated keys (ids=a&ids=b), the only format the IOC API uses.
   std::string_view collection_format;
 };
@@ -34,8 +34,8 @@ struct Endpoint {
   bool has_body = false;               ///< Takes a JSON body.
   bool idempotent = false;             ///< Safe to resend after a 5xx / connection error.
   bool deprecated = false;             ///< Legacy route kept for compatibility.
-  int success_status = 200;
-  std::string_view summary;
+  int success_status = 200;            ///< Status of a success: 201 for indicator_create, else 200.
+  std::string_view summary;            ///< One-line description of the operation.
 
   /// The spec of query parameter `name`, or nullptr.
   const ParamSpec* find_param(std::string_view name) const noexcept;

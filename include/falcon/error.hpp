@@ -28,6 +28,7 @@ std::string_view to_string(ErrorKind kind) noexcept;
 /// An SDK-side error. `field` names the option or setting at fault for validation and
 /// configuration errors, so the message can be acted on without reading the code.
 struct Error {
+  /// What went wrong (see ErrorKind).
   ErrorKind kind = ErrorKind::transport;
   std::string message;  ///< Human-readable; never contains secrets.
   std::string field;    ///< Offending field or setting ("indicators[3].value", "base_url"), if any.

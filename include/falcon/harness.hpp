@@ -28,7 +28,10 @@ struct CommandOptions {
 /// Like IOC: a cheap handle around a Client, safe to share between threads.
 class APIHarness {
  public:
+  /// Wraps an existing client; shares its token, connection pool and rate-limit state.
   explicit APIHarness(Client client);
+  /// Builds its own Client from `config`.
+  /// @throws falcon::Exception (kind configuration) when Config::check() fails.
   explicit APIHarness(Config config);
 
   /// Calls operation `operation` (operation id such as "indicator_search_v1", dotted spec id
@@ -40,6 +43,7 @@ class APIHarness {
   Response override(std::string_view method, std::string_view route,
                     const CommandOptions& options = {}, const CallOptions& call = {}) const;
 
+  /// The client every call goes through.
   const Client& client() const noexcept { return client_; }
 
  private:

@@ -17,7 +17,9 @@ namespace falcon {
 
 /// ASCII case-insensitive ordering, so header lookups ignore case as HTTP requires.
 struct CaseInsensitiveLess {
+  /// Enables heterogeneous lookup: find(std::string_view) builds no std::string.
   using is_transparent = void;
+  /// True when `a` sorts before `b` with ASCII letters compared case-insensitively.
   bool operator()(std::string_view a, std::string_view b) const noexcept;
 };
 
@@ -31,6 +33,8 @@ std::optional<std::string_view> header_value(const Headers& headers, std::string
 struct HttpRequest {
   std::string method;  ///< "GET", "POST", "PATCH", "DELETE".
   std::string url;     ///< Absolute URL with an already percent-encoded query.
+  /// Header fields to send. Client::send() sets Authorization; build_http_request() leaves it
+  /// out.
   Headers headers;
   std::optional<std::string> body;  ///< nullopt: no body at all (GET, DELETE).
   /// Overrides the transport's total timeout for this request when non-zero.
@@ -45,17 +49,18 @@ struct HttpRequest {
 
 /// One HTTP reply. Any status, 5xx included, is a transport success.
 struct HttpResponse {
-  int status = 0;
-  Headers headers;
-  std::string body;
+  int status = 0;    ///< HTTP status code.
+  Headers headers;   ///< Reply header fields.
+  std::string body;  ///< Reply body as received (decompressed), possibly empty.
   /// The URL that finally answered (differs from the request URL after a followed redirect).
   std::string effective_url;
 };
 
 /// What a transport returns: a response, or an error of kind transport or timeout.
 struct TransportResult {
-  HttpResponse response;
-  std::optional<Error> error;
+  HttpResponse response;       ///< The reply; meaningful only when ok().
+  std::optional<Error> error;  ///< The failure, kind transport or timeout.
+  /// True when a reply arrived (whatever its status).
   bool ok() const noexcept { return !error.has_value(); }
 };
 
@@ -69,11 +74,13 @@ class HttpTransport {
 
 /// Settings of the libcurl transport (Client fills them from its Config).
 struct CurlTransportOptions {
+  /// Time allowed to open a connection (TCP and TLS).
   std::chrono::milliseconds connect_timeout{10'000};
+  /// Total time of one request, unless HttpRequest::timeout overrides it.
   std::chrono::milliseconds timeout{60'000};
-  std::string proxy;  ///< e.g. "http://proxy:3128"; empty: none (curl's env vars still apply).
-  bool ssl_verify = true;
-  std::string ca_bundle;  ///< PEM file used to verify the server; empty: the system store.
+  std::string proxy;       ///< e.g. "http://proxy:3128"; empty: none (curl's env vars still apply).
+  bool ssl_verify = true;  ///< Verify the server's certificate and host name.
+  std::string ca_bundle;   ///< PEM file used to verify the server; empty: the system store.
   /// Replies larger than this are refused with a transport error instead of filling memory.
   std::size_t max_response_bytes = 256u << 20;
 };
@@ -90,12 +97,14 @@ struct TransportStats {
 /// send() may be called from any number of threads at once.
 class CurlTransport final : public HttpTransport {
  public:
+  /// Sets up the shared connection, DNS and TLS session caches; no connection is opened yet.
   explicit CurlTransport(CurlTransportOptions options = {});
   ~CurlTransport() override;
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
 
   TransportResult send(const HttpRequest& request) override;
+  /// Counters since construction.
   TransportStats stats() const;
 
  private:

@@ -19,7 +19,8 @@ namespace falcon {
 struct Pagination {
   std::optional<std::int64_t> offset;      ///< The next offset, as the API reports it.
   std::optional<std::string> offset_text;  ///< offset as sent when it was a string.
-  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> limit;       ///< The page size the API applied.
+  /// Matching results in all; the device and process lookups (api.DetectsQueryPaging) have none.
   std::optional<std::int64_t> total;
   std::optional<std::string> after;  ///< Cursor for the next page; empty or absent: last page.
 };
@@ -34,9 +35,9 @@ struct RateLimit {
 
 /// One entry of the envelope's errors[] array.
 struct ApiError {
-  int code = 0;
-  std::string message;
-  std::string id;
+  int code = 0;         ///< `code`: usually the HTTP status.
+  std::string message;  ///< `message`, e.g. "access denied, invalid bearer token".
+  std::string id;       ///< `id`, when the API sets one; else "".
 };
 
 /// The result of one API call.

@@ -39,6 +39,7 @@ class FakeTransport : public HttpTransport {
   std::vector<HttpRequest> api_requests() const;
   /// The last request; throws std::out_of_range when none was sent.
   HttpRequest last_request() const;
+  /// Queued replies not yet served.
   std::size_t pending() const;
   /// Forgets queued replies, the handler and recorded requests.
   void clear();
