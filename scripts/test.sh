@@ -54,7 +54,7 @@ cmake -S . -B "$root/tsan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_D
       -DFALCON_SANITIZE=thread -DFALCON_BUILD_EXAMPLES=OFF -DFALCON_BUILD_TOOLS=OFF >/dev/null
 cmake --build "$root/tsan" -j "$jobs" --target falcon_unit_tests falcon_integration_tests
 step "ThreadSanitizer concurrency tests"
-FALCON_TSAN=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
   ctest --test-dir "$root/tsan" --output-on-failure --timeout 600 \
   -R 'Concurrency|Threads'
 

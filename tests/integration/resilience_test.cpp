@@ -313,7 +313,7 @@ TEST(ResilienceConcurrency, ThirtyTwoThreadsShareOneColdClient) {
   falcon::Client client(client_config(e));
   falcon::IOC ioc(client);
   constexpr int kThreads = 32;
-  const int per_thread = std::getenv("FALCON_TSAN") != nullptr ? 40 : 200;
+  constexpr int per_thread = 200;
   std::atomic<int> ok{0};
   std::atomic<int> failed{0};
   std::vector<std::thread> threads;
