@@ -1,7 +1,9 @@
 # Warnings and sanitizers for the project's own targets (never forced on consumers).
 function(falcon_target_defaults target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
-                                           -Wnon-virtual-dtor)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wnon-virtual-dtor)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wshadow=local)
+  endif()
   if(FALCON_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -104,11 +104,17 @@ Pagination Response::pagination() const {
 std::optional<std::chrono::system_clock::time_point> parse_retry_after(
     std::string_view value, bool relative_seconds, std::chrono::system_clock::time_point now) {
   auto n = to_int(value);
-  if (!n || *n < 0) return std::nullopt;
+  // Past 2096 a value is garbage, and the clock's nanoseconds overflow in 2262: refuse it.
+  constexpr std::int64_t kMaxSeconds = 4'000'000'000LL;
+  if (!n || *n < 0 || *n > kMaxSeconds * 1000) return std::nullopt;
   using namespace std::chrono;
-  if (relative_seconds) return now + seconds(*n);
+  if (relative_seconds) {
+    if (*n > kMaxSeconds) return std::nullopt;
+    return now + seconds(*n);
+  }
   // The spec's text says milliseconds, the SDKs parse seconds: accept both.
   if (*n > 1'000'000'000'000LL) return system_clock::time_point(milliseconds(*n));
+  if (*n > kMaxSeconds) return std::nullopt;
   return system_clock::time_point(seconds(*n));
 }
 

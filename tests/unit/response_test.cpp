@@ -99,6 +99,10 @@ TEST(Response, RetryAfterParsing) {
   EXPECT_EQ(falcon::parse_retry_after(" 5 ", true, now)->time_since_epoch(), seconds(1005));
   EXPECT_FALSE(falcon::parse_retry_after("soon", false, now).has_value());
   EXPECT_FALSE(falcon::parse_retry_after("-3", false, now).has_value());
+  // Found by fuzz_response: absurd values are refused instead of overflowing the clock.
+  EXPECT_FALSE(falcon::parse_retry_after("1700000001700000002", false, now).has_value());
+  EXPECT_FALSE(falcon::parse_retry_after("9223372036854775807", true, now).has_value());
+  EXPECT_FALSE(falcon::parse_retry_after("253402300800", false, now).has_value());
 }
 
 TEST(Response, RaiseForStatusThrowsWithStatusMessageAndTrace) {
