@@ -1,6 +1,6 @@
 // End-to-end throughput: the SDK over real loopback HTTP against the in-process emulator.
 // Reports indicator_get requests per second for 1..N client threads sharing one Client.
-//   bench_emulator_rps [seconds-per-run=3] [max-threads=8]
+//   bench_emulator_rps [seconds-per-run=3] [max-threads=8] [min-threads=1]
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +14,7 @@
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
   const int max_threads = argc > 2 ? std::atoi(argv[2]) : 8;
+  const int min_threads = argc > 3 ? std::atoi(argv[3]) : 1;
   falcon::emulator::Options o;
   o.rate_limit_per_minute = 1'000'000'000;
   falcon::emulator::Emulator emu(o);
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
                                                              {"value", "bench.example.com"},
                                                              {"action", "detect"},
                                                              {"severity", "low"},
+                                                             {"platforms", {"windows"}},
                                                              {"applied_globally", true}}}))[0];
 
   falcon::Config cfg;
@@ -39,7 +41,7 @@ int main(int argc, char** argv) {
   }
   std::printf("indicator_get over loopback HTTP, %.1f s per run (emulator in-process)\n", seconds);
   std::printf("%8s %12s %12s %14s\n", "threads", "requests", "req/s", "connections");
-  for (int threads = 1; threads <= max_threads; threads *= 2) {
+  for (int threads = min_threads; threads <= max_threads; threads *= 2) {
     std::atomic<bool> stop{false};
     std::atomic<long> done{0};
     std::atomic<long> failed{0};
