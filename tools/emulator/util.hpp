@@ -24,6 +24,11 @@ class ApiError : public std::runtime_error {
   int status_;
 };
 
+/// Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard Hinnant's
+/// algorithms: exact for the whole calendar). Shared by the FQL time parser and util's.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d);
+
 /// Nanoseconds since the Unix epoch.
 std::int64_t to_ns(TimePoint t);
 TimePoint from_ns(std::int64_t ns);
