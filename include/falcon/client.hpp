@@ -56,7 +56,9 @@ class Client {
   /// if any.
   std::optional<Error> login() const;
 
-  /// Revokes the cached token (POST /oauth2/revoke with HTTP Basic) and forgets it.
+  /// Revokes the cached token (POST /oauth2/revoke with HTTP Basic) and forgets it; the next
+  /// call logs in again. With no token cached nothing is sent and an empty 200 envelope is
+  /// returned (attempts == 0).
   Response revoke() const;
 
   /// The base URL in use (it may move after a region switch).
