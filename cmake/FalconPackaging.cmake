@@ -153,12 +153,15 @@ set(CPACK_DEBIAN_PROGRAMS_PACKAGE_SECTION net)
 # (CURLOPT_PROTOCOLS_STR).
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
     "nlohmann-json3-dev (>= 3.11), libcurl4-openssl-dev (>= 7.85) | libcurl-dev")
-set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "falcon-cpp: C++ SDK for the CrowdStrike Falcon IOC API \
-(shared library)")
-set(CPACK_COMPONENT_DEV_DESCRIPTION "falcon-cpp: C++ SDK for the CrowdStrike Falcon IOC API \
-(development files)")
-set(CPACK_COMPONENT_PROGRAMS_DESCRIPTION "falcon-cpp: falcon-ioc command-line tool and \
-falcon-emulator, a local emulator of the Falcon IOC API")
+set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "C++ SDK for the CrowdStrike Falcon IOC API (library)
+ falcon-cpp calls every operation of the Falcon custom IOC API with typed methods, connection
+ reuse, token renewal, retries and rate-limit handling. This package has the shared library.")
+set(CPACK_DEBIAN_DEV_DESCRIPTION "C++ SDK for the CrowdStrike Falcon IOC API (development files)
+ Headers, the static library, libfalcon_testing (FakeTransport), the CMake package
+ (find_package(falcon-cpp)), pkg-config files and the example programs.")
+set(CPACK_DEBIAN_PROGRAMS_DESCRIPTION "falcon-ioc and falcon-emulator
+ falcon-ioc, a command-line tool for Falcon custom IOCs, and falcon-emulator, a local emulator of
+ the Falcon IOC API for offline development and tests.")
 if(_falcon_type STREQUAL "SHARED_LIBRARY")
   set(CPACK_COMPONENTS_ALL runtime dev programs)
 else()
