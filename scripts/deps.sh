@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkgconf libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev
           libgmock-dev libcpp-httplib-dev libssl-dev openssl ca-certificates)
+packages+=(doxygen)  # the `docs` target (API reference), run by test.sh
 # Extra packages for the sanitizer/fuzzing steps (clang for libFuzzer).
 if [[ "${FALCON_DEPS_EXTRA:-}" == *fuzz* ]]; then
   packages+=(clang libclang-rt-dev)

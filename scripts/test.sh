@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, and runs every test:
 #   1. the main build (warnings are errors) and every ctest suite (unit, emulator, integration)
-#   2. the install check: install to a temporary prefix, build a consumer with find_package
+#   2. the install check (tests/install/run.sh): static and shared installs, find_package and
+#      pkg-config consumers, the examples against the installed package; the doxygen target
 #   3. unit + emulator + integration suites under AddressSanitizer + UBSan
 #   4. the concurrency tests under ThreadSanitizer
 # FALCON_SANITIZERS=0 skips 3 and 4 (a quicker local loop). Exits non-zero on any failure.
@@ -24,12 +25,14 @@ step "tests"
 ctest --test-dir "$root/ci" --output-on-failure -j "$jobs" --timeout 300
 
 step "install check"
-prefix="$(mktemp -d)"
-trap 'rm -rf "$prefix"' EXIT
-cmake --install "$root/ci" --prefix "$prefix/usr" >/dev/null
-cmake -S tests/install -B "$prefix/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix/usr" >/dev/null
-cmake --build "$prefix/build" >/dev/null
-"$prefix/build/install_check"
+# Static and shared installs; find_package and pkg-config consumers; the examples built against
+# the installed package and run against the installed emulator; SONAME and exported symbols.
+bash tests/install/run.sh "$root/ci" "$jobs"
+
+if command -v doxygen >/dev/null; then
+  step "API reference (doxygen, warnings are errors)"
+  cmake --build "$root/ci" --target docs
+fi
 
 if [ "${FALCON_SANITIZERS:-1}" = "0" ]; then
   step "sanitizers skipped (FALCON_SANITIZERS=0)"

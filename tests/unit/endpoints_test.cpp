@@ -1,6 +1,6 @@
-// The endpoint table (falcon::endpoints()): its rows against shared/spec/ioc-operations.json,
-// its order against internal::Op, its option-struct names against the real types, and
-// docs/operations.md, which is rendered from it (FALCON_UPDATE_DOCS=1 rewrites the file).
+// The endpoint table (falcon::endpoints()): its rows against spec/ioc-operations.json, its
+// order against internal::Op, and its option-struct names against the real types.
+// docs/operations.md is rendered from it by tools/render_operations (checked by ctest).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -166,11 +166,11 @@ TEST(Endpoints, OptionStructNamesAreTheRealTypes) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The table against shared/spec/ioc-operations.json (beside the checkout, as in CI).
+// The table against spec/ioc-operations.json (vendored from the API description).
 
 std::string spec_path() {
   if (const char* env = std::getenv("FALCON_SPEC_JSON"); env != nullptr && *env != '\0') return env;
-  return kSourceDir + "/../shared/spec/ioc-operations.json";
+  return kSourceDir + "/spec/ioc-operations.json";
 }
 
 std::string param_type_name(ParamType t) {
@@ -203,10 +203,7 @@ std::string first_sentence(std::string s) {
 TEST(EndpointsSpec, TableMatchesIocOperationsJson) {
   bool found = false;
   const std::string text = read_file(spec_path(), &found);
-  if (!found) {
-    GTEST_SKIP() << "no " << spec_path()
-                 << " (set FALCON_SPEC_JSON to check the endpoint table against the spec)";
-  }
+  ASSERT_TRUE(found) << "cannot read " << spec_path() << " (the vendored API description)";
   const json spec = json::parse(text);
   std::vector<json> ops;
   for (const auto& op : spec.at("operations")) {
@@ -252,151 +249,6 @@ TEST(EndpointsSpec, TableMatchesIocOperationsJson) {
                                   : std::string();
       EXPECT_EQ(mine.collection_format, fmt);
     }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// docs/operations.md, rendered from the table.
-
-std::string code(std::string_view s) {
-  return "`" + std::string(s) + "`";
-}
-
-std::string params_cell(const Endpoint& ep) {
-  if (ep.query.empty()) return "—";
-  std::string out;
-  for (const auto& p : ep.query) {
-    if (!out.empty()) out += ", ";
-    out += code(p.name);
-    if (p.required) out += "\\*";
-  }
-  return out;
-}
-
-std::string retry_text(const Endpoint& ep) {
-  return ep.idempotent ? "retried after a 5xx or a connection error (idempotent)"
-                       : "not resent once it may have reached the server, except on 429";
-}
-
-std::string render_operations_md() {
-  const auto& table = falcon::endpoints();
-  std::ostringstream md;
-  md << "# IOC operations\n\n"
-     << "<!-- Generated from the endpoint table (src/endpoints.cpp) by "
-        "tests/unit/endpoints_test.cpp.\n"
-     << "     Do not edit by hand. To regenerate, run the unit tests with FALCON_UPDATE_DOCS=1:\n"
-     << "     FALCON_UPDATE_DOCS=1 ./build/tests/unit/falcon_unit_tests "
-        "--gtest_filter='OperationsDoc.*' -->\n\n"
-     << "falcon-cpp implements the " << table.size()
-     << " operations of the Falcon IOC API that FalconPy's `IOC` service class has. Each one is "
-        "a method of `falcon::IOC` with FalconPy's PEP 8 name and an alias spelled like the "
-        "operation id (the same function), and each can be called through "
-        "`falcon::APIHarness::command()` by its operation id, its spec id or its PEP 8 name.\n\n"
-     << "- **Options**: the option struct the method takes (`falcon::` namespace). A set field is "
-        "sent, even `\"\"`, `0`, `false` or an empty list; an unset field is never sent. Every "
-        "struct has `parameters` (raw query parameters); those with a body also have `body`.\n"
-     << "- **Query parameters**: `*` marks a required one. Arrays are sent as repeated keys "
-        "(`ids=a&ids=b`), booleans as `true`/`false`; every key and value is percent-encoded.\n"
-     << "- **Body**: GET and DELETE never send a body; POST and PATCH send a JSON object (`{}` "
-        "when nothing is set).\n\n"
-     << "## Summary\n\n"
-     << "| # | Operation id | IOC method | Alias | HTTP | Route | Scope | Options | "
-        "Query parameters | Body |\n"
-     << "|---|---|---|---|---|---|---|---|---|---|\n";
-  int n = 0;
-  for (const auto& ep : table) {
-    const bool alias = ep.operation_id != ep.method_name;
-    md << "| " << ++n << " | " << code(ep.operation_id) << " | " << code(ep.method_name) << " | "
-       << (alias ? code(ep.operation_id) : std::string("—")) << " | " << ep.http_method << " | "
-       << code(ep.route) << " | " << code(ep.scope) << " | " << code(ep.option_struct) << " | "
-       << params_cell(ep) << " | " << (ep.has_body ? "JSON" : "—") << " |\n";
-  }
-  md << "\n## Operations\n";
-  for (const auto& ep : table) {
-    const bool alias = ep.operation_id != ep.method_name;
-    md << "\n### " << code(ep.operation_id) << "\n\n"
-       << ep.summary << ".\n\n"
-       << "- `" << ep.http_method << " " << ep.route << "`, scope " << code(ep.scope)
-       << ", success status " << ep.success_status << "; " << retry_text(ep) << ".\n"
-       << "- `falcon::IOC::" << ep.method_name << "(const falcon::" << ep.option_struct << "&)`";
-    if (alias) md << ", alias " << code(ep.operation_id);
-    md << ".\n"
-       << "- `APIHarness::command()` names: " << code(ep.operation_id);
-    if (ep.spec_operation_id != ep.operation_id) md << ", " << code(ep.spec_operation_id);
-    if (ep.method_name != ep.operation_id) md << ", " << code(ep.method_name);
-    md << ".\n";
-    if (ep.has_body) md << "- JSON body built from the option struct, or `body` sent as given.\n";
-    if (ep.deprecated) {
-      md << "- Legacy `iocs` collection route, kept for compatibility.\n";
-    }
-    if (ep.query.empty()) {
-      md << "\nNo query parameters.\n";
-      continue;
-    }
-    md << "\n| Query parameter | Type | Required | Format |\n|---|---|---|---|\n";
-    for (const auto& p : ep.query) {
-      md << "| " << code(p.name) << " | " << param_type_name(p.type) << " | "
-         << (p.required ? "yes" : "no") << " | "
-         << (p.collection_format.empty() ? std::string("—")
-                                         : code(p.collection_format) + " (repeated keys)")
-         << " |\n";
-    }
-  }
-  return md.str();
-}
-
-TEST(OperationsDoc, MatchesTheEndpointTable) {
-  const std::string path = kSourceDir + "/docs/operations.md";
-  const std::string expected = render_operations_md();
-  const char* update = std::getenv("FALCON_UPDATE_DOCS");
-  if (update != nullptr && std::string(update) == "1") {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    ASSERT_TRUE(out.good()) << "cannot write " << path;
-    out << expected;
-    out.close();
-    ASSERT_TRUE(out.good()) << "cannot write " << path;
-    std::cout << "[ wrote    ] " << path << "\n";
-  }
-  bool found = false;
-  const std::string committed = read_file(path, &found);
-  const std::string how =
-      "docs/operations.md is generated from the endpoint table (src/endpoints.cpp). Regenerate "
-      "it by running the unit tests with FALCON_UPDATE_DOCS=1, e.g.\n  FALCON_UPDATE_DOCS=1 "
-      "./build/tests/unit/falcon_unit_tests --gtest_filter='OperationsDoc.*'\nand commit the "
-      "result.";
-  ASSERT_TRUE(found) << path << " is missing. " << how;
-  if (committed == expected) return;
-  // Point at the first differing line to make the failure readable.
-  std::istringstream a(committed);
-  std::istringstream b(expected);
-  std::string la;
-  std::string lb;
-  int line = 0;
-  while (true) {
-    ++line;
-    const bool ga = static_cast<bool>(std::getline(a, la));
-    const bool gb = static_cast<bool>(std::getline(b, lb));
-    if (!ga && !gb) break;
-    if (!ga || !gb || la != lb) {
-      ADD_FAILURE() << "docs/operations.md differs from the endpoint table at line " << line
-                    << ":\n  committed: " << (ga ? la : std::string("<end of file>"))
-                    << "\n  expected:  " << (gb ? lb : std::string("<end of file>")) << "\n"
-                    << how;
-      return;
-    }
-  }
-  ADD_FAILURE() << "docs/operations.md differs from the endpoint table (line endings?). " << how;
-}
-
-TEST(OperationsDoc, RendersEveryRow) {
-  const std::string md = render_operations_md();
-  for (const auto& ep : falcon::endpoints()) {
-    EXPECT_NE(md.find("| " + code(ep.operation_id) + " | " + code(ep.method_name) + " |"),
-              std::string::npos)
-        << ep.operation_id;
-    EXPECT_NE(md.find("### " + code(ep.operation_id) + "\n"), std::string::npos);
-    EXPECT_NE(md.find("`" + std::string(ep.http_method) + " " + std::string(ep.route) + "`"),
-              std::string::npos);
   }
 }
 

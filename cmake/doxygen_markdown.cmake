@@ -1,0 +1,12 @@
+# cmake -DSRC=<source dir> -DOUT=<dir> -P doxygen_markdown.cmake
+# Copies README.md and docs/*.md into OUT (same layout, so relative links resolve) for Doxygen,
+# turning GitHub heading anchors, which Doxygen 1.9 does not generate, into plain links:
+# [text](#anchor) -> text, [text](page.md#anchor) -> [text](page.md).
+file(REMOVE_RECURSE ${OUT}/README.md ${OUT}/docs)
+file(GLOB pages RELATIVE ${SRC} ${SRC}/README.md ${SRC}/docs/*.md)
+foreach(page ${pages})
+  file(READ ${SRC}/${page} text)
+  string(REGEX REPLACE "\\[([^]]*)\\]\\(#[^)]*\\)" "\\1" text "${text}")
+  string(REGEX REPLACE "\\]\\(([^)#]*\\.md)#[^)]*\\)" "](\\1)" text "${text}")
+  file(WRITE ${OUT}/${page} "${text}")
+endforeach()

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The install check (scripts/test.sh runs it after the main build):
+#   1. static: installs the already-built tree BUILD_DIR to a temporary prefix; builds a consumer
+#      with find_package and one with pkg-config against it; builds every example standalone
+#      against the installed package and runs each against the installed falcon-emulator;
+#   2. shared: builds libfalcon as a shared library (nothing else), installs it, builds the two
+#      consumers against it, and checks the SONAME and that only the public API is exported.
+#   tests/install/run.sh BUILD_DIR [JOBS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build="${1:?usage: tests/install/run.sh BUILD_DIR [JOBS]}"
+jobs="${2:-$(nproc)}"
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+consumers() {  # PREFIX NAME
+  local prefix="$1" name="$2" libdir
+  libdir="$(dirname "$(find "$prefix" -name falcon-cpp.pc | head -n 1)")/.."
+  echo "-- $name: find_package consumer"
+  cmake -S tests/install -B "$work/$name-cmake" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
+    "${launcher[@]}" >/dev/null
+  cmake --build "$work/$name-cmake" >/dev/null
+  "$work/$name-cmake/install_check"
+  echo "-- $name: pkg-config consumer"
+  # shellcheck disable=SC2046
+  c++ -std=c++17 -Wall -Wextra -Werror tests/install/pkgconfig_main.cpp -o "$work/$name-pc" \
+    $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs falcon-cpp)
+  LD_LIBRARY_PATH="$libdir" "$work/$name-pc"
+}
+
+echo "== static library"
+cmake --install "$build" --prefix "$work/static/usr" >/dev/null
+consumers "$work/static/usr" static
+echo "-- static: the examples, standalone against the installed package and emulator"
+cmake -S "$work/static/usr/share/doc/falcon-cpp/examples" -B "$work/examples" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/static/usr" "${launcher[@]}" >/dev/null
+cmake --build "$work/examples" -j "$jobs" >/dev/null
+if ! ctest --test-dir "$work/examples" -j "$jobs" --output-on-failure --timeout 120 \
+    >"$work/examples.log" 2>&1; then
+  cat "$work/examples.log" >&2
+  exit 1
+fi
+grep -E "tests passed|Passed" "$work/examples.log" | tail -n 1
+
+echo "== shared library"
+cmake -S . -B "$work/shared-build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFALCON_WERROR=ON \
+  -DBUILD_SHARED_LIBS=ON -DFALCON_BUILD_TESTS=OFF -DFALCON_BUILD_EXAMPLES=OFF \
+  -DFALCON_BUILD_EMULATOR=OFF -DFALCON_BUILD_TOOLS=OFF "${launcher[@]}" >/dev/null
+cmake --build "$work/shared-build" -j "$jobs" >/dev/null
+cmake --install "$work/shared-build" --prefix "$work/shared/usr" >/dev/null
+lib="$(find "$work/shared/usr" -name 'libfalcon.so.*.*.*' | head -n 1)"
+soname="$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')"
+version="$(sed -n 's/^project(falcon-cpp VERSION \([0-9]*\.[0-9]*\).*/\1/p' CMakeLists.txt)"
+echo "-- shared: $(basename "$lib"), SONAME $soname"
+if [ "$soname" != "libfalcon.so.$version" ]; then
+  echo "install check: SONAME $soname, expected libfalcon.so.$version" >&2
+  exit 1
+fi
+exported="$(nm -D --defined-only -C "$lib" | awk '{ $1=""; $2=""; print substr($0, 3) }')"
+leaked="$(grep -v -E '^(typeinfo for |typeinfo name for |vtable for |VTT for |non-virtual thunk to |virtual thunk to |guard variable for )?falcon::' <<<"$exported" \
+          | grep -v -E '^(falcon_[A-Za-z0-9_.]+|_init|_fini)$' || true)"
+internal="$(grep -E 'falcon::internal::' <<<"$exported" || true)"
+if [ -n "$leaked" ] || [ -n "$internal" ]; then
+  echo "install check: libfalcon.so exports symbols outside the public API:" >&2
+  printf '%s\n%s\n' "$leaked" "$internal" | head -n 20 >&2
+  exit 1
+fi
+echo "-- shared: $(wc -l <<<"$exported") exported symbols, all in namespace falcon"
+consumers "$work/shared/usr" shared
+echo "== install check passed"
