@@ -9,7 +9,8 @@
 #include <set>
 #include <thread>
 
-#include "internal.hpp"
+#include "query.hpp"
+#include "strings.hpp"
 #include "validate.hpp"
 
 namespace falcon {
@@ -30,6 +31,30 @@ struct Shared {
   BulkResult result;
 };
 
+// A reply that leaves a write's fate unknown: the request went out and no answer said whether
+// it was applied (a 5xx, a timeout or a connection lost after sending).
+bool maybe_written(const Response& r) {
+  if (r.status_code >= 500) return true;
+  return r.status_code == 0 && r.error &&
+         (r.error->kind == ErrorKind::transport || r.error->kind == ErrorKind::timeout) &&
+         r.error->request_sent;
+}
+
+Error decode_error(std::string message, int status) {
+  Error e;
+  e.kind = ErrorKind::decode;
+  e.message = std::move(message);
+  if (status > 0) e.message += " (HTTP " + std::to_string(status) + ")";
+  return e;
+}
+
+// A string member of a JSON object, or "" (never throws on a number, null or missing key).
+std::string str_member(const json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 void fail_batch(Shared& s, const std::vector<std::size_t>& idx, const Response& r) {
   std::lock_guard<std::mutex> lock(s.mu);
   for (auto i : idx) {
@@ -37,10 +62,7 @@ void fail_batch(Shared& s, const std::vector<std::size_t>& idx, const Response& 
     item.ok = false;
     item.status_code = r.status_code;
     item.error = r.error;
-    // A transport failure after sending leaves the write's fate unknown.
-    item.outcome_unknown =
-        r.error && (r.error->kind == ErrorKind::transport || r.error->kind == ErrorKind::timeout) &&
-        r.error->request_sent;
+    item.outcome_unknown = maybe_written(r);
     if (!r.error) {
       for (const auto& e : r.api_errors()) {
         item.messages.push_back(RowMessage{0, "", "", "error", "", e.message});
@@ -64,12 +86,136 @@ void for_each_batch(std::size_t batches, std::size_t concurrency, Fn&& fn) {
 }
 
 std::string key_of(const json& j) {
-  return internal::lower(j.value("type", "")) + "\n" + j.value("value", "");
+  return internal::lower(str_member(j, "type")) + "\n" + internal::lower(str_member(j, "value"));
+}
+
+// Marks every item of `idx` failed with a decode error: the reply could not be matched to them.
+void fail_decode(Shared& s, const std::vector<std::size_t>& idx, const Error& e, int status) {
+  std::lock_guard<std::mutex> lock(s.mu);
+  for (auto i : idx) {
+    auto& item = s.result.items[i];
+    item.ok = false;
+    item.status_code = status;
+    item.error = e;
+    item.outcome_unknown = status >= 200 && status < 300;  // it was written, ids unknown
+  }
+}
+
+bool fql_quotable(const std::string& v) {
+  return !v.empty() && v.find_first_of("'\\") == std::string::npos;
+}
+
+bool same_value(const json& sent, const json& stored) {
+  if (sent.is_array() && stored.is_array()) {
+    std::set<std::string> a, b;
+    for (const auto& x : sent) a.insert(x.dump());
+    for (const auto& x : stored) b.insert(x.dump());
+    return a == b;
+  }
+  if (sent.is_string() && stored.is_string()) {
+    return internal::iequals(sent.get_ref<const std::string&>(),
+                             stored.get_ref<const std::string&>());
+  }
+  return sent == stored;
+}
+
+// After a reply that may have hidden a write, looks each item up: a create by type+value, an
+// update by id with its fields compared. Items found written are marked ok (with their id);
+// `absent` gets the items provably not written, which are safe to send again. False when a
+// lookup failed: nothing is then known.
+bool reconcile(const IOC& ioc, Kind kind, const json& input, const std::vector<std::size_t>& idx,
+               const BulkOptions& o, Shared& s, std::vector<std::size_t>& absent) {
+  constexpr std::size_t kPerLookup = 50;  // keeps the filter or ids well inside 8 KiB of URL
+  std::map<std::string, json> found;      // key_of() (create) or id (update) -> record
+  auto count = [&s] {
+    std::lock_guard<std::mutex> lock(s.mu);
+    ++s.result.requests;
+  };
+  if (kind == Kind::create) {
+    std::map<std::string, std::vector<std::string>> by_type;
+    for (auto i : idx) {
+      const std::string v = str_member(input[i], "value");
+      if (!fql_quotable(v)) return false;
+      by_type[internal::lower(str_member(input[i], "type"))].push_back(v);
+    }
+    for (const auto& [type, values] : by_type) {
+      if (!fql_quotable(type)) return false;
+      for (std::size_t start = 0; start < values.size(); start += kPerLookup) {
+        std::string filter = "type:'" + type + "'+value:[";
+        for (std::size_t k = start; k < std::min(values.size(), start + kPerLookup); ++k) {
+          if (k > start) filter += ',';
+          filter += "'" + values[k] + "'";
+        }
+        filter += "]";
+        IndicatorCombinedOptions q;
+        q.filter = filter;
+        q.limit = static_cast<std::int64_t>(kPerLookup);
+        Response r = ioc.indicator_combined(q, o.call);
+        count();
+        if (!r.ok()) return false;
+        for (const auto& rec : r.resources()) {
+          if (!str_member(rec, "id").empty()) found.emplace(key_of(rec), rec);
+        }
+      }
+    }
+  } else {
+    std::vector<std::string> ids;
+    for (auto i : idx) ids.push_back(str_member(input[i], "id"));
+    for (std::size_t start = 0; start < ids.size(); start += kPerLookup) {
+      IndicatorGetOptions g;
+      g.ids = StringList(
+          ids.begin() + static_cast<std::ptrdiff_t>(start),
+          ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + kPerLookup)));
+      Response r = ioc.indicator_get(g, o.call);
+      count();
+      if (!r.ok() && r.status_code != 404) return false;
+      for (const auto& rec : r.resources()) {
+        if (!str_member(rec, "id").empty()) found.emplace(str_member(rec, "id"), rec);
+      }
+    }
+  }
+  std::lock_guard<std::mutex> lock(s.mu);
+  for (auto i : idx) {
+    auto& item = s.result.items[i];
+    const json& sent = input[i];
+    auto it = found.find(kind == Kind::create ? key_of(sent) : str_member(sent, "id"));
+    if (it == found.end()) {
+      if (kind == Kind::create) {
+        absent.push_back(i);
+      } else {
+        item.ok = false;
+        item.error = internal::validation_error("indicators[" + std::to_string(i) + "].id",
+                                                "no indicator has this id");
+        item.outcome_unknown = false;
+      }
+      continue;
+    }
+    bool applied = true;
+    if (kind == Kind::update) {
+      for (const auto& [k, v] : sent.items()) {
+        if (k == "id" || k == "comment" || v.is_null()) continue;
+        auto stored = it->second.find(k);
+        if (stored == it->second.end() || !same_value(v, *stored)) applied = false;
+      }
+    }
+    if (!applied) {
+      absent.push_back(i);
+      continue;
+    }
+    item.ok = true;
+    item.error.reset();
+    item.outcome_unknown = false;
+    item.status_code = 0;
+    item.id = str_member(it->second, "id");
+  }
+  return true;
 }
 
 void write_batch(const IOC& ioc, Kind kind, const json& input, std::vector<std::size_t> idx,
                  const BulkOptions& o, Shared& s) {
-  // A resend only ever drops rows, so this ends after at most idx.size() rounds.
+  // A resend after row errors only ever drops rows; one after a reconciliation is bounded.
+  constexpr int kMaxReconciliations = 3;
+  int reconciliations = 0;
   while (!idx.empty()) {
     json list = json::array();
     for (auto i : idx) list.push_back(input[i]);
@@ -97,8 +243,15 @@ void write_batch(const IOC& ioc, Kind kind, const json& input, std::vector<std::
       // Match the records to the items: by id for updates, by type+value for creates.
       std::map<std::string, std::string> ids;
       for (const auto& rec : r.resources()) {
-        if (!rec.is_object()) continue;
-        const std::string id = rec.value("id", "");
+        const std::string id = str_member(rec, "id");
+        if (id.empty()) {
+          fail_decode(
+              s, idx,
+              decode_error("a record of the reply has no string id: " + rec.dump().substr(0, 120),
+                           r.status_code),
+              r.status_code);
+          return;
+        }
         ids.emplace(kind == Kind::update ? id : key_of(rec), id);
       }
       std::lock_guard<std::mutex> lock(s.mu);
@@ -106,7 +259,8 @@ void write_batch(const IOC& ioc, Kind kind, const json& input, std::vector<std::
         auto& item = s.result.items[i];
         item.ok = true;
         item.status_code = r.status_code;
-        const std::string key = kind == Kind::update ? input[i].value("id", "") : key_of(input[i]);
+        const std::string key =
+            kind == Kind::update ? str_member(input[i], "id") : key_of(input[i]);
         if (auto it = ids.find(key); it != ids.end()) item.id = it->second;
       }
       return;
@@ -115,11 +269,23 @@ void write_batch(const IOC& ioc, Kind kind, const json& input, std::vector<std::
     if (r.status_code == 400 && !r.error) {
       for (const auto& m : r.resources()) {
         if (m.is_object() && m.contains("row") && m.contains("message_type")) {
-          rows.push_back(m.get<RowMessage>());
+          try {
+            rows.push_back(m.get<RowMessage>());
+          } catch (const json::exception&) {
+            // A row message of an unexpected shape blames nothing we can match.
+          }
         }
       }
     }
     if (rows.empty()) {
+      if (maybe_written(r) && reconciliations < kMaxReconciliations) {
+        ++reconciliations;
+        std::vector<std::size_t> absent;
+        if (reconcile(ioc, kind, input, idx, o, s, absent)) {
+          idx = std::move(absent);  // only what is provably not written goes again
+          continue;
+        }
+      }
       fail_batch(s, idx, r);
       return;
     }
@@ -165,7 +331,7 @@ BulkResult run(const IOC& ioc, Kind kind, const json& input, const BulkOptions& 
   for (std::size_t i = 0; i < input.size(); ++i) {
     auto& item = s.result.items[i];
     item.index = i;
-    if (kind == Kind::update && input[i].is_object()) item.id = input[i].value("id", "");
+    if (kind == Kind::update) item.id = str_member(input[i], "id");
     if (validate) {
       if (auto e = internal::check_indicator(input[i], "indicators[" + std::to_string(i) + "].",
                                              kind == Kind::create)) {
@@ -184,9 +350,41 @@ BulkResult run(const IOC& ioc, Kind kind, const json& input, const BulkOptions& 
         good.begin() + static_cast<std::ptrdiff_t>(start),
         good.begin() + static_cast<std::ptrdiff_t>(std::min(good.size(), start + batch)));
   }
-  for_each_batch(batches.size(), o.concurrency,
-                 [&](std::size_t b) { write_batch(ioc, kind, input, batches[b], o, s); });
+  for_each_batch(batches.size(), o.concurrency, [&](std::size_t b) {
+    // Nothing may escape a worker thread: std::terminate would take the caller's process.
+    try {
+      write_batch(ioc, kind, input, batches[b], o, s);
+    } catch (const std::exception& e) {
+      fail_decode(s, batches[b], decode_error(std::string("unexpected reply: ") + e.what(), 0), 0);
+    }
+  });
   return std::move(s.result);
+}
+
+void delete_batch(const IOC& ioc, const std::vector<std::string>& ids,
+                  const std::vector<std::size_t>& batch, const BulkOptions& o, Shared& s) {
+  IndicatorDeleteOptions d;
+  d.ids = StringList{};
+  for (auto i : batch) d.ids->push_back(ids[i]);
+  d.comment = o.comment;
+  Response r = ioc.indicator_delete(d, o.call);
+  if (!r.ok()) fail_batch(s, batch, r);
+  std::lock_guard<std::mutex> lock(s.mu);
+  ++s.result.requests;
+  if (!r.ok()) return;
+  // The reply lists the ids it deleted; an id it does not list was not deleted.
+  std::set<std::string> deleted;
+  for (const auto& id : r.resources()) {
+    if (id.is_string()) deleted.insert(id.get<std::string>());
+  }
+  for (auto i : batch) {
+    auto& item = s.result.items[i];
+    item.status_code = r.status_code;
+    item.ok = deleted.count(ids[i]) > 0;
+    if (!item.ok) {
+      item.messages.push_back(RowMessage{0, ids[i], "", "error", "id", "not deleted"});
+    }
+  }
 }
 
 }  // namespace
@@ -201,7 +399,8 @@ BulkResult bulk_update(const IOC& ioc, const json& indicators, const BulkOptions
 
 BulkResult bulk_delete(const IOC& ioc, const std::vector<std::string>& ids,
                        const BulkOptions& options) {
-  constexpr std::size_t kMaxIdsPerDelete = 100;  // ids travel in the URL: 100 x 64 hex stays under 8 KiB
+  constexpr std::size_t kMaxIdsPerDelete =
+      100;  // ids travel in the URL: 100 x 64 hex stays under 8 KiB
   Shared s;
   s.result.items.resize(ids.size());
   std::vector<std::vector<std::size_t>> batches;
@@ -221,27 +420,10 @@ BulkResult bulk_delete(const IOC& ioc, const std::vector<std::string>& ids,
   }
   if (!current.empty()) batches.push_back(std::move(current));
   for_each_batch(batches.size(), options.concurrency, [&](std::size_t b) {
-    IndicatorDeleteOptions d;
-    d.ids = StringList{};
-    for (auto i : batches[b]) d.ids->push_back(ids[i]);
-    d.comment = options.comment;
-    Response r = ioc.indicator_delete(d, options.call);
-    if (!r.ok()) fail_batch(s, batches[b], r);
-    std::lock_guard<std::mutex> lock(s.mu);
-    ++s.result.requests;
-    if (!r.ok()) return;
-    // The reply lists the ids it deleted; an id it does not list was not deleted.
-    std::set<std::string> deleted;
-    for (const auto& id : r.resources()) {
-      if (id.is_string()) deleted.insert(id.get<std::string>());
-    }
-    for (auto i : batches[b]) {
-      auto& item = s.result.items[i];
-      item.status_code = r.status_code;
-      item.ok = deleted.count(ids[i]) > 0;
-      if (!item.ok) {
-        item.messages.push_back(RowMessage{0, ids[i], "", "error", "id", "not deleted"});
-      }
+    try {
+      delete_batch(ioc, ids, batches[b], options, s);
+    } catch (const std::exception& e) {
+      fail_decode(s, batches[b], decode_error(std::string("unexpected reply: ") + e.what(), 0), 0);
     }
   });
   return std::move(s.result);

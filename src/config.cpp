@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "internal.hpp"
+#include "strings.hpp"
 
 namespace falcon {
 
@@ -111,6 +111,20 @@ std::optional<Error> Config::check() const {
     }
   } else if (access_token->empty()) {
     return config_error("access_token", "access_token is set but empty");
+  } else {
+    for (unsigned char c : *access_token) {
+      if (c < 0x21 || c > 0x7E) {
+        return config_error("access_token",
+                            "access_token holds a control character, space or non-ASCII byte "
+                            "(CR, LF or NUL would split the Authorization header)");
+      }
+    }
+  }
+  if (internal::has_line_break_or_nul(user_agent)) {
+    return config_error("user_agent", "user_agent contains CR, LF or NUL");
+  }
+  if (member_cid && internal::has_line_break_or_nul(*member_cid)) {
+    return config_error("member_cid", "member_cid contains CR, LF or NUL");
   }
   if (internal::lower(resolved->url.substr(0, 7)) == "http://" && !allow_insecure_http &&
       !internal::is_loopback_host(internal::url_host(resolved->url))) {
@@ -120,6 +134,12 @@ std::optional<Error> Config::check() const {
   }
   if (connect_timeout.count() < 0 || timeout.count() < 0) {
     return config_error("timeout", "timeouts must not be negative");
+  }
+  if (deadline.count() < 0) {
+    return config_error("deadline", "must not be negative (0 means no limit)");
+  }
+  if (max_response_bytes < 1024) {
+    return config_error("max_response_bytes", "must be at least 1024 bytes");
   }
   if (renew_window.count() < 0) return config_error("renew_window", "must not be negative");
   if (retry.max_attempts < 1) return config_error("retry.max_attempts", "must be at least 1");

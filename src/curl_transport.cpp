@@ -11,9 +11,13 @@
 #include <vector>
 
 #include "falcon/http.hpp"
-#include "internal.hpp"
+#include "strings.hpp"
 
 namespace falcon {
+
+namespace internal {
+constexpr std::size_t kMaxUrl = 8192;
+}
 
 namespace {
 
@@ -32,21 +36,66 @@ struct SlistDeleter {
 };
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
+// Collects the reply. With a Content-Length the body is reserved once at its size (refused at
+// once when over the cap); without one (chunked) it grows in blocks, so a reply cut at the cap
+// has held about the cap, never the cap plus a doubled copy.
 struct Sink {
-  HttpResponse* response;
-  std::size_t max_bytes;
+  HttpResponse* response = nullptr;
+  std::size_t max_bytes = 0;
   bool too_big = false;
+  std::size_t received = 0;
+  std::vector<std::string> blocks;  // chunked replies only; joined at the end
+
+  bool append(const char* data, std::size_t n) {
+    if (n > max_bytes - received) {
+      too_big = true;
+      return false;
+    }
+    received += n;
+    std::string& body = response->body;
+    if (blocks.empty() && body.capacity() - body.size() >= n) {
+      body.append(data, n);
+      return true;
+    }
+    if (blocks.empty()) blocks.push_back(std::move(body));
+    while (n > 0) {
+      std::string& last = blocks.back();
+      if (last.capacity() == last.size()) {
+        const std::size_t next = std::min<std::size_t>(
+            std::max<std::size_t>(last.size() * 2, 16384), std::size_t{4} << 20);
+        blocks.emplace_back();
+        blocks.back().reserve(std::min(next, max_bytes - (received - n)));
+        continue;
+      }
+      const std::size_t take = std::min(n, blocks.back().capacity() - blocks.back().size());
+      blocks.back().append(data, take);
+      data += take;
+      n -= take;
+    }
+    return true;
+  }
+
+  void finish() {
+    if (blocks.empty()) return;
+    std::string& body = response->body;
+    if (blocks.size() == 1) {
+      body = std::move(blocks.front());
+    } else {
+      body.clear();
+      body.reserve(received);
+      for (auto& b : blocks) {
+        body += b;
+        std::string().swap(b);
+      }
+    }
+    blocks.clear();
+  }
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t nmemb, void* user) {
   auto* sink = static_cast<Sink*>(user);
   const std::size_t n = size * nmemb;
-  if (sink->response->body.size() + n > sink->max_bytes) {
-    sink->too_big = true;
-    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
-  }
-  sink->response->body.append(data, n);
-  return n;
+  return sink->append(data, n) ? n : 0;  // 0 aborts the transfer with CURLE_WRITE_ERROR
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* user) {
@@ -61,11 +110,31 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
   if (colon == std::string_view::npos) return n;
   auto name = internal::trim(line.substr(0, colon));
   auto value = internal::trim(line.substr(colon + 1));
-  if (!name.empty()) sink->response->headers.emplace(std::string(name), std::string(value));
+  if (name.empty()) return n;
+  if (internal::iequals(name, "Content-Length")) {
+    std::uint64_t length = 0;
+    bool digits = !value.empty();
+    for (char c : value) {
+      if (c < '0' || c > '9' || length > (UINT64_MAX - 9) / 10) {
+        digits = false;
+        break;
+      }
+      length = length * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (digits && length > sink->max_bytes) {
+      sink->too_big = true;
+      return 0;  // refused before reading a byte of the body
+    }
+    if (digits && sink->response->body.empty() && sink->blocks.empty()) {
+      sink->response->body.reserve(static_cast<std::size_t>(length));
+    }
+  }
+  sink->response->headers.emplace(std::string(name), std::string(value));
   return n;
 }
 
-Error curl_error(CURLcode code, const char* detail, bool sent, const Sink& sink) {
+Error curl_error(CURLcode code, const char* detail, bool sent, const Sink& sink,
+                 std::size_t url_bytes) {
   Error e;
   e.kind = ErrorKind::transport;
   e.request_sent = sent;
@@ -88,7 +157,17 @@ Error curl_error(CURLcode code, const char* detail, bool sent, const Sink& sink)
       break;
   }
   if (sink.too_big) {
-    e.message = "reply larger than " + std::to_string(sink.max_bytes) + " bytes; refused";
+    e.message = "reply larger than max_response_bytes (" + std::to_string(sink.max_bytes) +
+                " bytes); refused";
+  } else if (code == CURLE_OUT_OF_MEMORY || code == CURLE_RECV_ERROR) {
+    // libcurl reports an oversized reply header line (over 100 KiB) or URL this way.
+    e.message = std::string(curl_easy_strerror(code));
+    if (detail != nullptr && *detail != '\0') e.message += std::string(" (") + detail + ")";
+    if (url_bytes > internal::kMaxUrl) {
+      e.message += ": the request URL is " + std::to_string(url_bytes) + " bytes, too long";
+    } else if (code == CURLE_OUT_OF_MEMORY) {
+      e.message += ": a reply header was larger than libcurl accepts (100 KiB per header)";
+    }
   } else {
     e.message = std::string(curl_easy_strerror(code));
     if (detail != nullptr && *detail != '\0') e.message += std::string(" (") + detail + ")";
@@ -164,7 +243,9 @@ TransportResult CurlTransport::send(const HttpRequest& request) {
   }
   curl_easy_reset(h);  // keeps the handle's live connections
   const auto& opt = impl_->options;
-  Sink sink{&result.response, opt.max_response_bytes};
+  Sink sink;
+  sink.response = &result.response;
+  sink.max_bytes = opt.max_response_bytes;
   char errbuf[CURL_ERROR_SIZE] = {0};
 
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
@@ -177,6 +258,9 @@ TransportResult CurlTransport::send(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  // One cached connection per pooled handle: N threads hold at most N connections, and a write
+  // that opens a fresh one closes the idle one it replaces.
+  curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opt.connect_timeout.count()));
   const auto total = request.timeout.count() > 0 ? request.timeout : opt.timeout;
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
@@ -229,11 +313,13 @@ TransportResult CurlTransport::send(const HttpRequest& request) {
     curl_off_t pretransfer = 0;
     curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
     const bool sent = pretransfer > 0;
-    result.error = curl_error(rc, errbuf, sent, sink);
+    result.error = curl_error(rc, errbuf, sent, sink, request.url.size());
     result.response = HttpResponse{};
+    sink.blocks.clear();
     // A handle whose transfer failed may hold a broken connection: drop it.
     return result;
   }
+  sink.finish();
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   result.response.status = static_cast<int>(status);

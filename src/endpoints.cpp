@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "internal.hpp"
+#include "ops.hpp"
 
 namespace falcon {
 

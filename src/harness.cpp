@@ -1,44 +1,47 @@
 // APIHarness: the Uber class over the same endpoint table as falcon::IOC.
 #include "falcon/harness.hpp"
 
+#include "dispatch.hpp"
 #include "falcon/endpoints.hpp"
-#include "internal.hpp"
-#include "validate.hpp"
+#include "query.hpp"
+#include "response_internal.hpp"
+#include "strings.hpp"
 
 namespace falcon {
 
 namespace {
 
+// The Uber class goes through the same dispatch as falcon::IOC when the operation is known, so
+// every client-side check applies to both. override() (an arbitrary route) has no row to check.
 Response send_raw(const Client& client, std::string operation, std::string method,
                   std::string route, const Endpoint* ep, const CommandOptions& o,
                   const CallOptions& call) {
   internal::Query q;
-  if (o.parameters) {
-    if (auto e = internal::query_from_parameters(*o.parameters, ep, q)) {
-      return make_error_response(std::move(*e));
-    }
+  std::optional<Error> build_error;
+  if (o.parameters) build_error = internal::query_from_parameters(*o.parameters, ep, q);
+  const bool has_body = o.body && !o.body->is_null();  // a JSON null body is no body
+  if (!build_error && has_body && (method == "GET" || method == "DELETE")) {
+    build_error = internal::validation_error(
+        "body", method + " sends no body; pass the values in parameters");
   }
-  if (ep != nullptr && client.config().validate) {
-    if (auto e = internal::check_required(*ep, q)) return make_error_response(std::move(*e));
+  if (ep != nullptr) {
+    std::optional<nlohmann::json> body;
+    if (has_body) body = *o.body;
+    return internal::dispatch(client, *ep, q, body, std::move(build_error), call);
   }
+  if (build_error) return make_error_response(std::move(*build_error));
   ApiRequest req;
   req.operation = std::move(operation);
-  req.idempotent = ep != nullptr ? ep->idempotent : (method == "GET" || method == "DELETE");
+  req.idempotent = method == "GET" || method == "DELETE";
   req.path = std::move(route);
   req.query = q.encode();
-  if (o.body && !o.body->is_null()) {  // a JSON null body is no body, as in the IOC class
-    if (method == "GET" || method == "DELETE") {
-      return make_error_response(internal::validation_error(
-          "body", method + " sends no body; pass the values in parameters"));
-    }
+  if (has_body) {
     try {
       req.body = o.body->dump();
     } catch (const nlohmann::json::exception& e) {
       return make_error_response(
           internal::validation_error("body", std::string("cannot be sent as JSON: ") + e.what()));
     }
-  } else if (ep != nullptr && ep->has_body) {
-    req.body = "{}";
   }
   req.method = std::move(method);
   return client.send(req, call);

@@ -4,10 +4,10 @@
 
 #include "falcon/models.hpp"
 
-#include <charconv>
-#include <system_error>
-
-#include "internal.hpp"
+#include "dispatch.hpp"
+#include "ops.hpp"
+#include "query.hpp"
+#include "response_internal.hpp"
 #include "validate.hpp"
 
 namespace falcon {
@@ -47,7 +47,7 @@ IndicatorSpec indicator_spec(const Options& o) {
 
 struct Prepared {
   Query query;
-  std::optional<std::string> body;
+  std::optional<json> body;
   std::optional<Error> error;
 };
 
@@ -65,46 +65,9 @@ bool given(const std::optional<json>& body) {
   return body && !body->is_null();
 }
 
-void set_body(Prepared& p, const json& body) {
-  try {
-    p.body = body.dump();
-  } catch (const json::exception& e) {
-    p.error =
-        internal::validation_error("body", std::string("cannot be sent as JSON: ") + e.what());
-  }
-}
-
 Response dispatch(const Client& client, Op op, Prepared&& p, const CallOptions& call) {
-  const Endpoint& ep = internal::endpoint(op);
-  if (!p.error && client.config().validate) p.error = internal::check_required(ep, p.query);
-  if (p.error) return make_error_response(std::move(*p.error));
-  ApiRequest req;
-  req.operation = std::string(ep.operation_id);
-  req.method = std::string(ep.http_method);
-  req.path = std::string(ep.route);
-  req.query = p.query.encode();
-  if (ep.has_body) req.body = std::move(p.body);
-  req.idempotent = ep.idempotent;
-  return client.send(req, call);
-}
-
-// The first value of query key `key`, or nullptr when the key is absent or has no value.
-const std::string* query_value(const Query& q, std::string_view key) {
-  for (const auto& [k, values] : q.params()) {
-    if (k == key) return values.empty() ? nullptr : &values.front();
-  }
-  return nullptr;
-}
-
-// query_value() as a decimal integer; nullopt when absent or not a whole decimal number (the
-// server is left to judge those).
-std::optional<std::int64_t> query_int(const Query& q, std::string_view key) {
-  const std::string* v = query_value(q, key);
-  if (v == nullptr || v->empty()) return std::nullopt;
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || end != v->data() + v->size()) return std::nullopt;
-  return n;
+  return internal::dispatch(client, internal::endpoint(op), p.query, p.body, std::move(p.error),
+                            call);
 }
 
 Response query_operation(const Client& client, Op op, const IndicatorQueryOptions& o,
@@ -116,31 +79,6 @@ Response query_operation(const Client& client, Op op, const IndicatorQueryOption
   p.query.set_opt("sort", o.sort);
   p.query.set_opt("after", o.after);
   p.query.set_opt("from_parent", o.from_parent);
-  // Checked on the query as it will be sent, so values given through `parameters` count too.
-  if (!p.error && client.config().validate) {
-    const std::string* sort = query_value(p.query, "sort");
-    const std::string* after = query_value(p.query, "after");
-    const std::optional<std::int64_t> offset = query_int(p.query, "offset");
-    if (sort != nullptr) p.error = internal::check_sort(*sort);
-    if (!p.error && offset && after != nullptr) {
-      p.error = internal::validation_error(
-          "after", "offset and after cannot be combined; page with after only");
-    }
-    if (!p.error && offset && *offset < 0) {
-      p.error = internal::validation_error("offset", "offset must not be negative");
-    }
-    const std::int64_t limit = query_int(p.query, "limit").value_or(100);
-    // offset >= 0 here; compare without computing a sum that could overflow.
-    const std::int64_t ceiling = internal::kOffsetCeiling;
-    if (!p.error && offset && (*offset > ceiling || limit > ceiling - *offset)) {
-      const std::string sum = *offset <= ceiling && limit <= ceiling
-                                  ? std::to_string(*offset + limit)
-                                  : std::to_string(*offset) + " + " + std::to_string(limit);
-      p.error = internal::validation_error(
-          "offset",
-          "offset + limit is " + sum + ", above the API's 10000 ceiling; page with after instead");
-    }
-  }
   return dispatch(client, op, std::move(p), call);
 }
 
@@ -158,26 +96,25 @@ Response value_query(const Client& client, Op op, const ValueQueryOptions& o,
   return dispatch(client, op, std::move(p), call);
 }
 
+// Lookups are reads: the value rules that guard writes (domain characters, hash length) do not
+// refuse a value the API may still answer for.
 template <typename Options>
-void lookup_type_value(const Client& client, const Options& o, Prepared& p) {
+void lookup_type_value(const Options& o, Prepared& p) {
   p.query.set_opt("type", o.type);
   p.query.set_opt("value", o.value);
-  if (!p.error && client.config().validate && o.type && o.value) {
-    p.error = internal::check_type_value(*o.type, *o.value, "");
-  }
 }
 
 Response devices_count_op(const Client& client, Op op, const DevicesCountOptions& o,
                           const CallOptions& call) {
   Prepared p = start(o, internal::endpoint(op));
-  lookup_type_value(client, o, p);
+  lookup_type_value(o, p);
   return dispatch(client, op, std::move(p), call);
 }
 
 Response devices_ran_on_op(const Client& client, Op op, const DevicesRanOnOptions& o,
                            const CallOptions& call) {
   Prepared p = start(o, internal::endpoint(op));
-  lookup_type_value(client, o, p);
+  lookup_type_value(o, p);
   p.query.set_opt("limit", o.limit);
   p.query.set_opt("offset", o.offset);
   return dispatch(client, op, std::move(p), call);
@@ -186,13 +123,10 @@ Response devices_ran_on_op(const Client& client, Op op, const DevicesRanOnOption
 Response processes_ran_on_op(const Client& client, Op op, const ProcessesRanOnOptions& o,
                              const CallOptions& call) {
   Prepared p = start(o, internal::endpoint(op));
-  lookup_type_value(client, o, p);
+  lookup_type_value(o, p);
   p.query.set_opt("device_id", o.device_id);
   p.query.set_opt("limit", o.limit);
   p.query.set_opt("offset", o.offset);
-  if (!p.error && client.config().validate && o.device_id && !internal::is_hex(*o.device_id, 32)) {
-    p.error = internal::validation_error("device_id", "a device id is 32 hex characters");
-  }
   return dispatch(client, op, std::move(p), call);
 }
 
@@ -207,7 +141,7 @@ Response IOC::indicator_aggregate(const IndicatorAggregateOptions& o,
   p.query.set_opt("from_parent", o.from_parent);
   if (!p.error) {
     if (given(o.body)) {
-      set_body(p, *o.body);
+      p.body = *o.body;
     } else {
       json b = json::object();
       put(b, "date_ranges", o.date_ranges);
@@ -231,7 +165,7 @@ Response IOC::indicator_aggregate(const IndicatorAggregateOptions& o,
       put(b, "sub_aggregates", o.sub_aggregates);
       put(b, "time_zone", o.time_zone);
       put(b, "type", o.type);
-      set_body(p, b);
+      p.body = std::move(b);
     }
   }
   return dispatch(client_, Op::indicator_aggregate, std::move(p), call);
@@ -262,7 +196,7 @@ Response IOC::get_indicators_report(const GetIndicatorsReportOptions& o,
   Prepared p = start(o, internal::endpoint(Op::get_indicators_report));
   if (!p.error) {
     if (given(o.body)) {
-      set_body(p, *o.body);
+      p.body = *o.body;
     } else {
       json b = json::object();
       if (o.search) {
@@ -276,7 +210,7 @@ Response IOC::get_indicators_report(const GetIndicatorsReportOptions& o,
       }
       put(b, "report_format", o.report_format);
       put(b, "from_parent", o.from_parent);
-      set_body(p, b);
+      p.body = std::move(b);
     }
   }
   return dispatch(client_, Op::get_indicators_report, std::move(p), call);
@@ -288,7 +222,7 @@ Response IOC::indicator_create(const IndicatorCreateOptions& o, const CallOption
   p.query.set_opt("ignore_warnings", o.ignore_warnings);
   if (!p.error) {
     if (given(o.body)) {
-      set_body(p, *o.body);
+      p.body = *o.body;
     } else {
       json b = json::object();
       put(b, "comment", o.comment);
@@ -297,8 +231,7 @@ Response IOC::indicator_create(const IndicatorCreateOptions& o, const CallOption
       } else if (json ind = indicator_spec(o); !ind.empty()) {
         b["indicators"] = json::array({std::move(ind)});
       }
-      if (client_.config().validate) p.error = internal::check_indicators(b, true);
-      if (!p.error) set_body(p, b);
+      p.body = std::move(b);
     }
   }
   return dispatch(client_, Op::indicator_create, std::move(p), call);
@@ -310,7 +243,7 @@ Response IOC::indicator_update(const IndicatorUpdateOptions& o, const CallOption
   p.query.set_opt("ignore_warnings", o.ignore_warnings);
   if (!p.error) {
     if (given(o.body)) {
-      set_body(p, *o.body);
+      p.body = *o.body;
     } else {
       json b = json::object();
       put(b, "comment", o.comment);
@@ -335,18 +268,7 @@ Response IOC::indicator_update(const IndicatorUpdateOptions& o, const CallOption
         json ind = spec;
         if (!ind.empty()) b["indicators"] = json::array({std::move(ind)});
       }
-      if (!p.error && client_.config().validate) {
-        if (!b.contains("indicators") && !b.contains("bulk_update")) {
-          p.error = internal::validation_error(
-              "indicators", "nothing to update: set id and fields, indicators, or bulk_update");
-        } else {
-          p.error = internal::check_indicators(b, false);
-        }
-        if (!p.error && b.contains("bulk_update") && !b["bulk_update"].is_object()) {
-          p.error = internal::validation_error("bulk_update", "bulk_update must be a JSON object");
-        }
-      }
-      if (!p.error) set_body(p, b);
+      p.body = std::move(b);
     }
   }
   return dispatch(client_, Op::indicator_update, std::move(p), call);
@@ -358,17 +280,6 @@ Response IOC::indicator_delete(const IndicatorDeleteOptions& o, const CallOption
   p.query.set_opt("ids", o.ids);
   p.query.set_opt("comment", o.comment);
   p.query.set_opt("from_parent", o.from_parent);
-  if (!p.error && client_.config().validate) {
-    bool any = false;
-    for (const auto& [k, v] : p.query.params()) {
-      if (k != "ids" && k != "filter") continue;
-      for (const auto& value : v) any = any || !value.empty();
-    }
-    if (!any) {
-      p.error = internal::validation_error(
-          "ids", "indicator_delete needs ids or a filter (refusing to send an unscoped delete)");
-    }
-  }
   return dispatch(client_, Op::indicator_delete, std::move(p), call);
 }
 

@@ -1,6 +1,7 @@
 #include "falcon/pagination.hpp"
 
-#include "internal.hpp"
+#include "query.hpp"
+#include "response_internal.hpp"
 
 namespace falcon {
 
@@ -75,6 +76,49 @@ Response processes_ran_on_all(const IOC& ioc, ProcessesRanOnOptions options,
   return offset_pages(std::move(options), on_page, [&](const ProcessesRanOnOptions& o) {
     return ioc.processes_ran_on(o, call);
   });
+}
+
+Response get_indicators(const IOC& ioc, const std::vector<std::string>& ids,
+                        const CallOptions& call) {
+  constexpr std::size_t kPerRequest = 100;  // 100 x 64 hex stays under 8 KiB of URL
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty()) {
+      return make_error_response(
+          internal::validation_error("ids[" + std::to_string(i) + "]", "empty id"));
+    }
+  }
+  nlohmann::json resources = nlohmann::json::array();
+  nlohmann::json errors = nlohmann::json::array();
+  int attempts = 0;
+  Response last;
+  for (std::size_t start = 0; start < ids.size() || start == 0; start += kPerRequest) {
+    IndicatorGetOptions o;
+    o.ids = StringList(
+        ids.begin() + static_cast<std::ptrdiff_t>(start),
+        ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + kPerRequest)));
+    if (o.ids->empty()) {
+      return make_error_response(internal::validation_error("ids", "no ids given"));
+    }
+    last = ioc.indicator_get(o, call);
+    attempts += last.attempts;
+    if (!last.ok()) {
+      // Keep what was read: the records before this request's own.
+      if (last.body.is_object()) {
+        nlohmann::json mine = last.resources();
+        for (auto& r : mine) resources.push_back(std::move(r));
+        last.body["resources"] = std::move(resources);
+      }
+      last.attempts = attempts;
+      return last;
+    }
+    for (const auto& r : last.resources()) resources.push_back(r);
+    for (const auto& e : last.errors()) errors.push_back(e);
+  }
+  if (!last.body.is_object()) last.body = nlohmann::json::object();
+  last.body["resources"] = std::move(resources);
+  last.body["errors"] = std::move(errors);
+  last.attempts = attempts;
+  return last;
 }
 
 }  // namespace falcon

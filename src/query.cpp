@@ -1,98 +1,12 @@
+// Query building (query.hpp).
+#include "query.hpp"
+
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 
-#include "internal.hpp"
+#include "strings.hpp"
 
 namespace falcon::internal {
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string url_origin(std::string_view url) {
-  auto p = url.find("://");
-  if (p == std::string_view::npos) return {};
-  auto end = url.find_first_of("/?#", p + 3);
-  return lower(url.substr(0, end == std::string_view::npos ? url.size() : end));
-}
-
-std::string url_host(std::string_view url) {
-  auto p = url.find("://");
-  if (p == std::string_view::npos) return {};
-  auto rest = url.substr(p + 3);
-  auto end = rest.find_first_of("/?#");
-  auto authority = rest.substr(0, end == std::string_view::npos ? rest.size() : end);
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    authority.remove_prefix(at + 1);
-  }
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) return {};
-    return lower(authority.substr(1, close - 1));
-  }
-  auto colon = authority.find(':');
-  return lower(authority.substr(0, colon));
-}
-
-bool is_loopback_host(std::string_view host) noexcept {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
-bool file_readable(const std::string& path) {
-  std::ifstream f(path);
-  return f.good();
-}
-
-void percent_encode_to(std::string& out, std::string_view in) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char ch : in) {
-    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[ch >> 4]);
-      out.push_back(kHex[ch & 0xF]);
-    }
-  }
-}
-
-std::string percent_encode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() * 3 / 2);
-  percent_encode_to(out, in);
-  return out;
-}
-
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out;
-  for (const auto& [k, v] : fields) {
-    if (!out.empty()) out.push_back('&');
-    percent_encode_to(out, k);
-    out.push_back('=');
-    percent_encode_to(out, v);
-  }
-  return out;
-}
 
 void Query::set(std::string_view key, std::vector<std::string> values) {
   for (auto& [k, v] : params_) {
@@ -102,6 +16,13 @@ void Query::set(std::string_view key, std::vector<std::string> values) {
     }
   }
   params_.emplace_back(std::string(key), std::move(values));
+}
+
+const std::string* Query::first(std::string_view key) const noexcept {
+  for (const auto& [k, values] : params_) {
+    if (k == key) return values.empty() ? nullptr : &values.front();
+  }
+  return nullptr;
 }
 
 std::string Query::encode() const {
@@ -184,15 +105,6 @@ std::optional<Error> query_from_parameters(const nlohmann::json& parameters,
     out.set(key, std::move(values));
   }
   return std::nullopt;
-}
-
-void log(const Config& cfg, LogLevel level, std::string_view line) {
-  if (!log_enabled(cfg, level)) return;
-  try {
-    cfg.log(level, line);
-  } catch (...) {
-    // A throwing sink must not break the call that logged.
-  }
 }
 
 }  // namespace falcon::internal

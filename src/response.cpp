@@ -1,9 +1,11 @@
 #include "falcon/response.hpp"
 
+#include "response_internal.hpp"
+
 #include <cctype>
 #include <charconv>
 
-#include "internal.hpp"
+#include "strings.hpp"
 
 namespace falcon {
 
@@ -118,16 +120,20 @@ std::optional<std::chrono::system_clock::time_point> parse_retry_after(
   return system_clock::time_point(seconds(*n));
 }
 
-RateLimit Response::rate_limit() const {
+RateLimit parse_rate_limit(const Headers& headers, std::chrono::system_clock::time_point now) {
   RateLimit r;
   if (auto v = header_value(headers, "X-RateLimit-Limit")) r.limit = to_int(*v);
   if (auto v = header_value(headers, "X-RateLimit-Remaining")) r.remaining = to_int(*v);
   if (auto v = header_value(headers, "X-RateLimit-RetryAfter")) {
-    r.retry_after = parse_retry_after(*v, false);
+    r.retry_after = parse_retry_after(*v, false, now);
   } else if (auto ra = header_value(headers, "Retry-After")) {
-    r.retry_after = parse_retry_after(*ra, true);
+    r.retry_after = parse_retry_after(*ra, true, now);
   }
   return r;
+}
+
+RateLimit Response::rate_limit() const {
+  return parse_rate_limit(headers, std::chrono::system_clock::now());
 }
 
 std::string Response::trace_id() const {
@@ -162,8 +168,11 @@ Response make_response(HttpResponse&& http, bool expect_json) {
     r.body = nullptr;
     Error e;
     e.kind = ErrorKind::decode;
-    e.message = "HTTP " + std::to_string(http.status) + " reply is not JSON (" +
-                std::to_string(http.body.size()) + " bytes)";
+    std::string type(header_value(r.headers, "Content-Type").value_or("none"));
+    if (type.size() > 100) type.resize(100);
+    e.message = "HTTP " + std::to_string(http.status) + " reply is not JSON (Content-Type " + type +
+                ", " + std::to_string(http.body.size()) +
+                " bytes); check that base_url points at the Falcon API";
     r.error = std::move(e);
     r.text = std::move(http.body);
   }
@@ -172,6 +181,7 @@ Response make_response(HttpResponse&& http, bool expect_json) {
 
 Response make_error_response(Error error) {
   Response r;
+  r.attempts = error.attempts;
   r.error = std::move(error);
   return r;
 }

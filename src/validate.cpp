@@ -132,6 +132,11 @@ bool is_timestamp(std::string_view s) noexcept {
   return false;
 }
 
+std::optional<Error> check_type(std::string_view type, const std::string& field) {
+  if (one_of(kTypes, type)) return std::nullopt;
+  return validation_error(field, "'" + std::string(type) + "' is not one of: " + list(kTypes));
+}
+
 std::optional<Error> check_type_value(std::string_view type, std::string_view value,
                                       const std::string& prefix) {
   if (!one_of(kTypes, type)) {
@@ -250,10 +255,11 @@ std::optional<Error> check_indicators(const nlohmann::json& body, bool for_creat
     return validation_error("indicators", "indicators is empty: nothing to create");
   }
   if (it->size() > kMaxIndicatorsPerWrite) {
-    return validation_error("indicators",
-                            std::to_string(it->size()) +
-                                " indicators in one request; the API "
-                                "takes at most 2000 (falcon::bulk_create and bulk_update batch any number)");
+    return validation_error(
+        "indicators",
+        std::to_string(it->size()) +
+            " indicators in one request; the API "
+            "takes at most 2000 (falcon::bulk_create and bulk_update batch any number)");
   }
   for (std::size_t i = 0; i < it->size(); ++i) {
     if (auto e = check_indicator((*it)[i], "indicators[" + std::to_string(i) + "].", for_create)) {

@@ -10,7 +10,8 @@
 
 #include "falcon/endpoints.hpp"
 #include "falcon/error.hpp"
-#include "internal.hpp"
+#include "query.hpp"
+#include "strings.hpp"
 
 namespace falcon::internal {
 
@@ -23,6 +24,8 @@ bool is_ipv6(const std::string& s) noexcept;
 bool is_domain(std::string_view s) noexcept;
 bool is_timestamp(std::string_view s) noexcept;  // RFC 3339 or YYYY-MM-DD
 
+/// An indicator type (sha256, md5, domain, ipv4, ipv6), case-insensitive.
+std::optional<Error> check_type(std::string_view type, const std::string& field);
 /// type and value of one indicator (or of a device/process lookup).
 std::optional<Error> check_type_value(std::string_view type, std::string_view value,
                                       const std::string& prefix);

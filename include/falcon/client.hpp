@@ -19,8 +19,12 @@ namespace falcon {
 struct CallOptions {
   std::optional<RetryPolicy> retry;                  ///< Replaces Config::retry for this call.
   std::optional<std::chrono::milliseconds> timeout;  ///< Replaces Config::timeout per attempt.
-  Headers headers;                                   ///< Extra request headers (cannot replace
-                                                     ///< Authorization).
+  /// Replaces Config::deadline (the whole call, retries and waits included); 0: no limit.
+  std::optional<std::chrono::milliseconds> deadline;
+  /// Extra request headers. Names must be HTTP tokens and values free of CR, LF and NUL; Host,
+  /// Authorization, Content-Length and Transfer-Encoding cannot be set. A header that breaks
+  /// these rules is a validation error and nothing is sent.
+  Headers headers;
 };
 
 /// A fully built API request, ready for the client to authorise and send.
@@ -49,8 +53,9 @@ class Client {
   /// @throws falcon::Exception (kind configuration) when Config::check() fails.
   explicit Client(Config config);
 
-  /// Authorises and sends one request, with retries, rate-limit waits and a single 401 replay.
-  Response send(const ApiRequest& request, const CallOptions& call = {}) const;
+  /// Authorises and sends one request, with retries, rate-limit waits and a single 401 replay,
+  /// all within the call's deadline.
+  [[nodiscard]] Response send(const ApiRequest& request, const CallOptions& call = {}) const;
 
   /// Fetches a token now (if none is cached or it is due for renewal). Returns the auth error,
   /// if any.
@@ -59,7 +64,7 @@ class Client {
   /// Revokes the cached token (POST /oauth2/revoke with HTTP Basic) and forgets it; the next
   /// call logs in again. With no token cached nothing is sent and an empty 200 envelope is
   /// returned (attempts == 0).
-  Response revoke() const;
+  [[nodiscard]] Response revoke() const;
 
   /// The base URL in use (it may move after a region switch).
   std::string base_url() const;
@@ -69,10 +74,6 @@ class Client {
 
   /// The settings this client was built from.
   const Config& config() const;
-
-  /// Builds the HttpRequest that send() would transmit (without Authorization); used by tests
-  /// and tools to inspect exact wire output.
-  HttpRequest build_http_request(const ApiRequest& request, const CallOptions& call = {}) const;
 
  private:
   struct Impl;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -61,16 +62,24 @@ struct Config {
   std::string client_secret;
   /// MSSP: lock the token to this child CID.
   std::optional<std::string> member_cid;
-  /// Token-only use: send this bearer token and never call /oauth2/token.
+  /// Token-only use: send this bearer token and never call /oauth2/token. Printable ASCII only.
   std::optional<std::string> access_token;
   /// A cloud name (us-1, us1, US-1, us-2, us-3, eu-1, us-gov-1, us-gov-2, auto) or a full URL
   /// ("https://host[:port]"). A cloud name may be moved by X-CS-Region; a URL never is.
   std::string base_url = "us-1";
-  /// Replaces the default "falcon-cpp/<version>" User-Agent when non-empty.
+  /// Replaces the default "falcon-cpp/<version>" User-Agent when non-empty (no CR, LF or NUL).
   std::string user_agent;
   /// Time allowed to open a connection (TCP and TLS); must not be negative.
   std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds timeout{60'000};  ///< Total time for one attempt.
+  /// Total time for one attempt (connect, send, wait, receive); 0: no per-attempt limit (the
+  /// deadline still bounds the call).
+  std::chrono::milliseconds timeout{60'000};
+  /// Total time for one call: every attempt, retry backoff and rate-limit wait, and the token
+  /// request it may need. CallOptions::deadline replaces it for one call; 0: no limit.
+  std::chrono::milliseconds deadline{120'000};
+  /// Largest reply body accepted; a larger one (or a chunked one that never ends) is cut at this
+  /// size and reported as a transport error. Must be at least 1 KiB.
+  std::size_t max_response_bytes = 256u << 20;
   /// Proxy URL, e.g. "http://proxy:3128"; empty: none (curl's environment variables still apply).
   std::string proxy;
   /// Verify the server's TLS certificate and host name. Turning it off is logged as a warning.

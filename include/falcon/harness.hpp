@@ -36,12 +36,13 @@ class APIHarness {
 
   /// Calls operation `operation` (operation id such as "indicator_search_v1", dotted spec id
   /// such as "indicator.search.v1", or PEP 8 name). An unknown name is a validation error.
-  Response command(std::string_view operation, const CommandOptions& options = {},
-                   const CallOptions& call = {}) const;
+  [[nodiscard]] Response command(std::string_view operation, const CommandOptions& options = {},
+                                 const CallOptions& call = {}) const;
 
   /// Sends `method` to `route` with the parameters and body as given, bypassing the table.
-  Response override(std::string_view method, std::string_view route,
-                    const CommandOptions& options = {}, const CallOptions& call = {}) const;
+  [[nodiscard]] Response override(std::string_view method, std::string_view route,
+                                  const CommandOptions& options = {},
+                                  const CallOptions& call = {}) const;
 
   /// The client every call goes through.
   const Client& client() const noexcept { return client_; }

@@ -352,200 +352,203 @@ class IOC {
   /// Aggregates indicators (terms, date_range, ...).
   /// Operation indicator_aggregate_v1 — POST /iocs/aggregates/indicators/v1 — scope ioc:write
   /// (as the spec says, although it reads only). Retried like a read.
-  Response indicator_aggregate(const IndicatorAggregateOptions& options = {},
-                               const CallOptions& call = {}) const;
+  [[nodiscard]] Response indicator_aggregate(const IndicatorAggregateOptions& options = {},
+                                             const CallOptions& call = {}) const;
   /// Alias of indicator_aggregate.
-  Response indicator_aggregate_v1(const IndicatorAggregateOptions& options = {},
-                                  const CallOptions& call = {}) const {
+  [[nodiscard]] Response indicator_aggregate_v1(const IndicatorAggregateOptions& options = {},
+                                                const CallOptions& call = {}) const {
     return indicator_aggregate(options, call);
   }
 
   /// Searches indicators and returns full records.
   /// Operation indicator_combined_v1 — GET /iocs/combined/indicator/v1 — scope ioc:read.
-  Response indicator_combined(const IndicatorCombinedOptions& options = {},
-                              const CallOptions& call = {}) const;
+  [[nodiscard]] Response indicator_combined(const IndicatorCombinedOptions& options = {},
+                                            const CallOptions& call = {}) const;
   /// Alias of indicator_combined.
-  Response indicator_combined_v1(const IndicatorCombinedOptions& options = {},
-                                 const CallOptions& call = {}) const {
+  [[nodiscard]] Response indicator_combined_v1(const IndicatorCombinedOptions& options = {},
+                                               const CallOptions& call = {}) const {
     return indicator_combined(options, call);
   }
 
   /// Gets actions by id.
   /// Operation action_get_v1 — GET /iocs/entities/actions/v1 — scope ioc:read.
-  Response action_get(const ActionGetOptions& options = {}, const CallOptions& call = {}) const;
+  [[nodiscard]] Response action_get(const ActionGetOptions& options = {},
+                                    const CallOptions& call = {}) const;
   /// Alias of action_get.
-  Response action_get_v1(const ActionGetOptions& options = {}, const CallOptions& call = {}) const {
+  [[nodiscard]] Response action_get_v1(const ActionGetOptions& options = {},
+                                       const CallOptions& call = {}) const {
     return action_get(options, call);
   }
 
   /// Launches an indicators report.
   /// Operation GetIndicatorsReport — POST /iocs/entities/indicators-reports/v1 — scope ioc:write.
-  Response get_indicators_report(const GetIndicatorsReportOptions& options = {},
-                                 const CallOptions& call = {}) const;
+  [[nodiscard]] Response get_indicators_report(const GetIndicatorsReportOptions& options = {},
+                                               const CallOptions& call = {}) const;
   /// Alias of get_indicators_report.
-  Response GetIndicatorsReport(const GetIndicatorsReportOptions& options = {},
-                               const CallOptions& call = {}) const {
+  [[nodiscard]] Response GetIndicatorsReport(const GetIndicatorsReportOptions& options = {},
+                                             const CallOptions& call = {}) const {
     return get_indicators_report(options, call);
   }
 
   /// Gets indicators by id (ids required).
   /// Operation indicator_get_v1 — GET /iocs/entities/indicators/v1 — scope ioc:read.
-  Response indicator_get(const IndicatorGetOptions& options = {},
-                         const CallOptions& call = {}) const;
+  [[nodiscard]] Response indicator_get(const IndicatorGetOptions& options = {},
+                                       const CallOptions& call = {}) const;
   /// Alias of indicator_get.
-  Response indicator_get_v1(const IndicatorGetOptions& options = {},
-                            const CallOptions& call = {}) const {
+  [[nodiscard]] Response indicator_get_v1(const IndicatorGetOptions& options = {},
+                                          const CallOptions& call = {}) const {
     return indicator_get(options, call);
   }
 
   /// Creates indicators (201 on success; row errors come back as a 400).
   /// Operation indicator_create_v1 — POST /iocs/entities/indicators/v1 — scope ioc:write.
   /// Not retried after the request may have reached the server, except on 429.
-  Response indicator_create(const IndicatorCreateOptions& options = {},
-                            const CallOptions& call = {}) const;
+  [[nodiscard]] Response indicator_create(const IndicatorCreateOptions& options = {},
+                                          const CallOptions& call = {}) const;
   /// Alias of indicator_create.
-  Response indicator_create_v1(const IndicatorCreateOptions& options = {},
-                               const CallOptions& call = {}) const {
+  [[nodiscard]] Response indicator_create_v1(const IndicatorCreateOptions& options = {},
+                                             const CallOptions& call = {}) const {
     return indicator_create(options, call);
   }
 
   /// Deletes indicators by ids or by FQL filter (soft delete).
   /// Operation indicator_delete_v1 — DELETE /iocs/entities/indicators/v1 — scope ioc:write.
-  Response indicator_delete(const IndicatorDeleteOptions& options = {},
-                            const CallOptions& call = {}) const;
+  [[nodiscard]] Response indicator_delete(const IndicatorDeleteOptions& options = {},
+                                          const CallOptions& call = {}) const;
   /// Alias of indicator_delete.
-  Response indicator_delete_v1(const IndicatorDeleteOptions& options = {},
-                               const CallOptions& call = {}) const {
+  [[nodiscard]] Response indicator_delete_v1(const IndicatorDeleteOptions& options = {},
+                                             const CallOptions& call = {}) const {
     return indicator_delete(options, call);
   }
 
   /// Updates indicators by id or in bulk by filter.
   /// Operation indicator_update_v1 — PATCH /iocs/entities/indicators/v1 — scope ioc:write.
-  Response indicator_update(const IndicatorUpdateOptions& options = {},
-                            const CallOptions& call = {}) const;
+  [[nodiscard]] Response indicator_update(const IndicatorUpdateOptions& options = {},
+                                          const CallOptions& call = {}) const;
   /// Alias of indicator_update.
-  Response indicator_update_v1(const IndicatorUpdateOptions& options = {},
-                               const CallOptions& call = {}) const {
+  [[nodiscard]] Response indicator_update_v1(const IndicatorUpdateOptions& options = {},
+                                             const CallOptions& call = {}) const {
     return indicator_update(options, call);
   }
 
   /// Lists action ids.
   /// Operation action_query_v1 — GET /iocs/queries/actions/v1 — scope ioc:read.
-  Response action_query(const ActionQueryOptions& options = {}, const CallOptions& call = {}) const;
+  [[nodiscard]] Response action_query(const ActionQueryOptions& options = {},
+                                      const CallOptions& call = {}) const;
   /// Alias of action_query.
-  Response action_query_v1(const ActionQueryOptions& options = {},
-                           const CallOptions& call = {}) const {
+  [[nodiscard]] Response action_query_v1(const ActionQueryOptions& options = {},
+                                         const CallOptions& call = {}) const {
     return action_query(options, call);
   }
 
   /// Searches indicators and returns ids.
   /// Operation indicator_search_v1 — GET /iocs/queries/indicators/v1 — scope ioc:read.
-  Response indicator_search(const IndicatorSearchOptions& options = {},
-                            const CallOptions& call = {}) const;
+  [[nodiscard]] Response indicator_search(const IndicatorSearchOptions& options = {},
+                                          const CallOptions& call = {}) const;
   /// Alias of indicator_search.
-  Response indicator_search_v1(const IndicatorSearchOptions& options = {},
-                               const CallOptions& call = {}) const {
+  [[nodiscard]] Response indicator_search_v1(const IndicatorSearchOptions& options = {},
+                                             const CallOptions& call = {}) const {
     return indicator_search(options, call);
   }
 
   /// Lists indicator types.
   /// Operation ioc_type_query_v1 — GET /iocs/queries/ioc-types/v1 — scope ioc:read.
-  Response ioc_type_query(const IocTypeQueryOptions& options = {},
-                          const CallOptions& call = {}) const;
+  [[nodiscard]] Response ioc_type_query(const IocTypeQueryOptions& options = {},
+                                        const CallOptions& call = {}) const;
   /// Alias of ioc_type_query.
-  Response ioc_type_query_v1(const IocTypeQueryOptions& options = {},
-                             const CallOptions& call = {}) const {
+  [[nodiscard]] Response ioc_type_query_v1(const IocTypeQueryOptions& options = {},
+                                           const CallOptions& call = {}) const {
     return ioc_type_query(options, call);
   }
 
   /// Lists platforms.
   /// Operation platform_query_v1 — GET /iocs/queries/platforms/v1 — scope ioc:read.
-  Response platform_query(const PlatformQueryOptions& options = {},
-                          const CallOptions& call = {}) const;
+  [[nodiscard]] Response platform_query(const PlatformQueryOptions& options = {},
+                                        const CallOptions& call = {}) const;
   /// Alias of platform_query.
-  Response platform_query_v1(const PlatformQueryOptions& options = {},
-                             const CallOptions& call = {}) const {
+  [[nodiscard]] Response platform_query_v1(const PlatformQueryOptions& options = {},
+                                           const CallOptions& call = {}) const {
     return platform_query(options, call);
   }
 
   /// Lists severities.
   /// Operation severity_query_v1 — GET /iocs/queries/severities/v1 — scope ioc:read.
-  Response severity_query(const SeverityQueryOptions& options = {},
-                          const CallOptions& call = {}) const;
+  [[nodiscard]] Response severity_query(const SeverityQueryOptions& options = {},
+                                        const CallOptions& call = {}) const;
   /// Alias of severity_query.
-  Response severity_query_v1(const SeverityQueryOptions& options = {},
-                             const CallOptions& call = {}) const {
+  [[nodiscard]] Response severity_query_v1(const SeverityQueryOptions& options = {},
+                                           const CallOptions& call = {}) const {
     return severity_query(options, call);
   }
 
   /// Number of hosts that saw an indicator.
   /// Operation indicator_get_device_count_v1 — GET /iocs/aggregates/indicators/device-count/v1
   /// — scope ioc:read (inferred).
-  Response devices_count(const DevicesCountOptions& options = {},
-                         const CallOptions& call = {}) const;
+  [[nodiscard]] Response devices_count(const DevicesCountOptions& options = {},
+                                       const CallOptions& call = {}) const;
   /// Alias of devices_count.
-  Response indicator_get_device_count_v1(const DevicesCountOptions& options = {},
-                                         const CallOptions& call = {}) const {
+  [[nodiscard]] Response indicator_get_device_count_v1(const DevicesCountOptions& options = {},
+                                                       const CallOptions& call = {}) const {
     return devices_count(options, call);
   }
 
   /// @deprecated Legacy route; prefer devices_count.
   /// Operation DevicesCount — GET /indicators/aggregates/devices-count/v1 — scope iocs:read.
-  Response devices_count_legacy(const DevicesCountOptions& options = {},
-                                const CallOptions& call = {}) const;
+  [[nodiscard]] Response devices_count_legacy(const DevicesCountOptions& options = {},
+                                              const CallOptions& call = {}) const;
   /// @deprecated Alias of devices_count_legacy.
-  Response DevicesCount(const DevicesCountOptions& options = {},
-                        const CallOptions& call = {}) const {
+  [[nodiscard]] Response DevicesCount(const DevicesCountOptions& options = {},
+                                      const CallOptions& call = {}) const {
     return devices_count_legacy(options, call);
   }
 
   /// Ids of the hosts that saw an indicator.
   /// Operation indicator_get_devices_ran_on_v1 — GET /iocs/queries/indicators/devices/v1 —
   /// scope ioc:read (inferred).
-  Response devices_ran_on(const DevicesRanOnOptions& options = {},
-                          const CallOptions& call = {}) const;
+  [[nodiscard]] Response devices_ran_on(const DevicesRanOnOptions& options = {},
+                                        const CallOptions& call = {}) const;
   /// Alias of devices_ran_on.
-  Response indicator_get_devices_ran_on_v1(const DevicesRanOnOptions& options = {},
-                                           const CallOptions& call = {}) const {
+  [[nodiscard]] Response indicator_get_devices_ran_on_v1(const DevicesRanOnOptions& options = {},
+                                                         const CallOptions& call = {}) const {
     return devices_ran_on(options, call);
   }
 
   /// @deprecated Legacy route; prefer devices_ran_on.
   /// Operation DevicesRanOn — GET /indicators/queries/devices/v1 — scope iocs:read.
-  Response devices_ran_on_legacy(const DevicesRanOnOptions& options = {},
-                                 const CallOptions& call = {}) const;
+  [[nodiscard]] Response devices_ran_on_legacy(const DevicesRanOnOptions& options = {},
+                                               const CallOptions& call = {}) const;
   /// @deprecated Alias of devices_ran_on_legacy.
-  Response DevicesRanOn(const DevicesRanOnOptions& options = {},
-                        const CallOptions& call = {}) const {
+  [[nodiscard]] Response DevicesRanOn(const DevicesRanOnOptions& options = {},
+                                      const CallOptions& call = {}) const {
     return devices_ran_on_legacy(options, call);
   }
 
   /// Ids of the processes on one host that touched an indicator.
   /// Operation indicator_get_processes_ran_on_v1 — GET /iocs/queries/indicators/processes/v1 —
   /// scope ioc:read (inferred).
-  Response processes_ran_on(const ProcessesRanOnOptions& options = {},
-                            const CallOptions& call = {}) const;
+  [[nodiscard]] Response processes_ran_on(const ProcessesRanOnOptions& options = {},
+                                          const CallOptions& call = {}) const;
   /// Alias of processes_ran_on.
-  Response indicator_get_processes_ran_on_v1(const ProcessesRanOnOptions& options = {},
-                                             const CallOptions& call = {}) const {
+  [[nodiscard]] Response indicator_get_processes_ran_on_v1(
+      const ProcessesRanOnOptions& options = {}, const CallOptions& call = {}) const {
     return processes_ran_on(options, call);
   }
 
   /// @deprecated Legacy route; prefer processes_ran_on.
   /// Operation ProcessesRanOn — GET /indicators/queries/processes/v1 — scope iocs:read.
-  Response processes_ran_on_legacy(const ProcessesRanOnOptions& options = {},
-                                   const CallOptions& call = {}) const;
+  [[nodiscard]] Response processes_ran_on_legacy(const ProcessesRanOnOptions& options = {},
+                                                 const CallOptions& call = {}) const;
   /// @deprecated Alias of processes_ran_on_legacy.
-  Response ProcessesRanOn(const ProcessesRanOnOptions& options = {},
-                          const CallOptions& call = {}) const {
+  [[nodiscard]] Response ProcessesRanOn(const ProcessesRanOnOptions& options = {},
+                                        const CallOptions& call = {}) const {
     return processes_ran_on_legacy(options, call);
   }
 
   /// Process details by process id (ids required). From the legacy iocs collection, which
   /// has no replacement for it.
   /// Operation entities_processes — GET /processes/entities/processes/v1 — scope iocs:read.
-  Response entities_processes(const EntitiesProcessesOptions& options = {},
-                              const CallOptions& call = {}) const;
+  [[nodiscard]] Response entities_processes(const EntitiesProcessesOptions& options = {},
+                                            const CallOptions& call = {}) const;
 
  private:
   Client client_;

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "falcon/ioc.hpp"
 #include "falcon/response.hpp"
@@ -17,19 +19,29 @@ using PageCallback = std::function<bool(Response& page)>;
 /// Pages indicator_search (ids) with `after`. `options.offset` must be unset (it cannot be
 /// combined with after). Returns the last response: ok() when every page was read, or the
 /// failed page's response (its error or status) when a page failed.
-Response search_all(const IOC& ioc, IndicatorSearchOptions options, const PageCallback& on_page,
-                    const CallOptions& call = {});
+[[nodiscard]] Response search_all(const IOC& ioc, IndicatorSearchOptions options,
+                                  const PageCallback& on_page, const CallOptions& call = {});
 
 /// Pages indicator_combined (full records) with `after`, like search_all.
-Response combined_all(const IOC& ioc, IndicatorCombinedOptions options, const PageCallback& on_page,
-                      const CallOptions& call = {});
+[[nodiscard]] Response combined_all(const IOC& ioc, IndicatorCombinedOptions options,
+                                    const PageCallback& on_page, const CallOptions& call = {});
 
 /// Pages devices_ran_on with offset/limit until a short or empty page.
-Response devices_ran_on_all(const IOC& ioc, DevicesRanOnOptions options,
-                            const PageCallback& on_page, const CallOptions& call = {});
+[[nodiscard]] Response devices_ran_on_all(const IOC& ioc, DevicesRanOnOptions options,
+                                          const PageCallback& on_page,
+                                          const CallOptions& call = {});
 
 /// Pages processes_ran_on with offset/limit until a short or empty page.
-Response processes_ran_on_all(const IOC& ioc, ProcessesRanOnOptions options,
-                              const PageCallback& on_page, const CallOptions& call = {});
+[[nodiscard]] Response processes_ran_on_all(const IOC& ioc, ProcessesRanOnOptions options,
+                                            const PageCallback& on_page,
+                                            const CallOptions& call = {});
+
+/// indicator_get for any number of ids: the ids go in the URL, which servers cap at about 8 KiB,
+/// so they are sent 100 per request. Returns one Response whose resources are every record in
+/// the order the replies gave them, whose errors are every reply's errors, and whose attempts
+/// add up; on a failed request, that request's response (with the records read so far added
+/// before its own). Empty ids are a validation error.
+[[nodiscard]] Response get_indicators(const IOC& ioc, const std::vector<std::string>& ids,
+                                      const CallOptions& call = {});
 
 }  // namespace falcon

@@ -87,17 +87,4 @@ class Response {
   }
 };
 
-/// Builds a Response from an HTTP reply: parses the body, keeping the raw text and setting a
-/// decode error when it is not JSON (or is empty where JSON was promised).
-Response make_response(HttpResponse&& http, bool expect_json = true);
-
-/// A Response that carries only an SDK-side error.
-Response make_error_response(Error error);
-
-/// Parses an X-RateLimit-RetryAfter / Retry-After value into a time point: a plain number is
-/// epoch seconds (milliseconds when above 10^12); with `relative_seconds` it is a delay.
-std::optional<std::chrono::system_clock::time_point> parse_retry_after(
-    std::string_view value, bool relative_seconds,
-    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
-
 }  // namespace falcon

@@ -1,12 +1,14 @@
 // libFuzzer target: the response/envelope parser and every accessor on what it produced.
 // Input layout: first line is a header value used for the rate-limit and pagination headers,
 // the rest is the body.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "falcon/models.hpp"
 #include "falcon/response.hpp"
+#include "response_internal.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
@@ -28,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)r.pagination();
   (void)r.rate_limit();
   (void)r.trace_id();
-  (void)falcon::parse_retry_after(header, true);
+  (void)falcon::parse_retry_after(header, true, std::chrono::system_clock::now());
   try {
     (void)r.resources_as<falcon::Indicator>();
     (void)r.resources_as<falcon::RowMessage>();

@@ -66,3 +66,89 @@ TEST_F(BulkIntegration, CreatesUpdatesAndDeletesFiveThousandWithPerItemOutcomes)
   s.filter = "source:'bulk-test'";
   EXPECT_TRUE(ioc.indicator_search(s).resources().empty());
 }
+
+namespace {
+
+falcon::emulator::Fault after_write(falcon::emulator::Fault::Kind kind, int status, int count,
+                                    const std::string& method = "POST") {
+  falcon::emulator::Fault f;
+  f.kind = kind;
+  f.status = status;
+  f.method = method;
+  f.path = "/iocs/entities/indicators/v1";
+  f.count = count;
+  f.after = true;  // the handler runs (the write happens), then the reply is lost
+  return f;
+}
+
+void expect_all_ok_with_distinct_ids(const falcon::BulkResult& r, std::size_t n) {
+  ASSERT_EQ(r.items.size(), n);
+  std::set<std::string> ids;
+  for (const auto& it : r.items) {
+    EXPECT_TRUE(it.ok) << it.index << ": " << (it.error ? it.error->describe() : "");
+    EXPECT_FALSE(it.id.empty()) << it.index;
+    EXPECT_FALSE(it.outcome_unknown) << it.index;
+    ids.insert(it.id);
+  }
+  EXPECT_EQ(ids.size(), n);
+}
+
+}  // namespace
+
+// Every batch is written, then answered 502, 503 or 504: the helper looks the items up instead
+// of guessing, marks them ok with their ids, and writes nothing twice.
+TEST_F(BulkIntegration, GatewayErrorsAfterEveryWriteAreReconciledWithoutDuplicates) {
+  using Kind = falcon::emulator::Fault::Kind;
+  emu().inject(after_write(Kind::status, 502, 1));
+  emu().inject(after_write(Kind::status, 503, 1));
+  emu().inject(after_write(Kind::status, 504, 2));
+  falcon::IOC ioc(config());
+  json input = json::array();
+  for (int i = 0; i < 200; ++i) input.push_back(item(i));
+  falcon::BulkOptions o;
+  o.batch_size = 50;
+  o.concurrency = 2;
+  auto r = falcon::bulk_create(ioc, input, o);
+  expect_all_ok_with_distinct_ids(r, 200);
+  EXPECT_EQ(emu().indicator_count(), 200u);
+  EXPECT_GE(r.requests, 8u);  // 4 writes and at least 4 lookups
+}
+
+// A connection dropped after the write, and a 503 before it (nothing written): the first batch
+// is found written, the second provably absent and sent again.
+TEST_F(BulkIntegration, DroppedAfterWriteIsFoundAndAbsentItemsAreResentOnce) {
+  using Kind = falcon::emulator::Fault::Kind;
+  emu().inject(after_write(Kind::drop_connection, 0, 1));
+  auto before = after_write(Kind::status, 503, 1);
+  before.after = false;  // refused before the handler: nothing written
+  emu().inject(before);
+  falcon::IOC ioc(config());
+  json input = json::array();
+  for (int i = 0; i < 100; ++i) input.push_back(item(1000 + i));
+  falcon::BulkOptions o;
+  o.batch_size = 50;
+  o.concurrency = 1;
+  auto r = falcon::bulk_create(ioc, input, o);
+  expect_all_ok_with_distinct_ids(r, 100);
+  EXPECT_EQ(emu().indicator_count(), 100u);
+}
+
+// Updates after a lost reply: found applied by comparing the fields sent.
+TEST_F(BulkIntegration, UpdateAnsweredWithA503AfterTheWriteIsConfirmedByLookup) {
+  falcon::IOC ioc(config());
+  json input = json::array();
+  for (int i = 0; i < 30; ++i) input.push_back(item(2000 + i));
+  auto created = falcon::bulk_create(ioc, input);
+  ASSERT_EQ(created.succeeded(), 30u);
+  json updates = json::array();
+  for (const auto& it : created.items) {
+    updates.push_back({{"id", it.id}, {"severity", "critical"}, {"tags", {"reconciled"}}});
+  }
+  emu().inject(after_write(falcon::emulator::Fault::Kind::status, 503, 1, "PATCH"));
+  auto r = falcon::bulk_update(ioc, updates);
+  EXPECT_EQ(r.succeeded(), 30u);
+  for (const auto& it : r.items) {
+    EXPECT_TRUE(it.ok) << (it.error ? it.error->describe() : "");
+    EXPECT_EQ(emu().indicator(it.id)["severity"], "critical");
+  }
+}

@@ -148,11 +148,61 @@ TEST(Bulk, ALostReplyAfterSendingIsReportedNotResent) {
   auto result = falcon::bulk_create(ioc, json::array({domain(1), domain(2)}));
   EXPECT_EQ(result.succeeded(), 0u);
   for (const auto& item : result.items) {
+    // The reconciling lookup failed too (the fake has no more replies): still unknown.
     EXPECT_TRUE(item.outcome_unknown);
     ASSERT_TRUE(item.error.has_value());
     EXPECT_EQ(item.error->kind, falcon::ErrorKind::transport);
   }
-  EXPECT_EQ(fake->api_requests().size(), 1u);
+  std::size_t writes = 0;
+  for (const auto& r : fake->api_requests()) writes += r.method == "POST";
+  EXPECT_EQ(writes, 1u);  // never resent while its fate is unknown
+}
+
+TEST(Bulk, ARecordWithANumericIdIsADecodeErrorNotAnException) {
+  auto fake = std::make_shared<FakeTransport>();
+  fake->reply_token().reply(
+      201, {{"meta", json::object()},
+            {"errors", json::array()},
+            {"resources", {{{"id", 42}, {"type", "domain"}, {"value", "d1.example.com"}}}}});
+  falcon::IOC ioc(cfg(fake));
+  falcon::BulkResult result;
+  ASSERT_NO_THROW(result = falcon::bulk_create(ioc, json::array({domain(1), domain(2)})));
+  ASSERT_EQ(result.items.size(), 2u);
+  for (const auto& item : result.items) {
+    EXPECT_FALSE(item.ok);
+    ASSERT_TRUE(item.error.has_value());
+    EXPECT_EQ(item.error->kind, falcon::ErrorKind::decode) << item.error->describe();
+    EXPECT_TRUE(item.outcome_unknown);  // written, but the ids could not be read
+  }
+}
+
+TEST(Bulk, ReconcilesACreateAnswered502AfterTheWrite) {
+  auto fake = std::make_shared<FakeTransport>();
+  fake->reply_token()
+      .reply_raw(502, "<html>bad gateway</html>", {{"Content-Type", "text/html"}})
+      // The lookup finds the first item written; the second is provably absent.
+      .reply(200, {{"meta", json::object()},
+                   {"errors", json::array()},
+                   {"resources",
+                    {{{"id", "id-1"}, {"type", "domain"}, {"value", "HOST-1.example.com"}}}}})
+      .reply(201, {{"meta", json::object()},
+                   {"errors", json::array()},
+                   {"resources",
+                    {{{"id", "id-2"}, {"type", "domain"}, {"value", "host-2.example.com"}}}}});
+  falcon::IOC ioc(cfg(fake));
+  auto result = falcon::bulk_create(ioc, json::array({domain(1), domain(2)}));
+  ASSERT_EQ(result.succeeded(), 2u);
+  EXPECT_EQ(result.items[0].id, "id-1");
+  EXPECT_EQ(result.items[1].id, "id-2");
+  auto api = fake->api_requests();
+  ASSERT_EQ(api.size(), 3u);
+  EXPECT_EQ(api[1].method, "GET");
+  EXPECT_NE(api[1].url.find("filter=type%3A%27domain%27%2Bvalue%3A%5B"), std::string::npos)
+      << api[1].url;
+  EXPECT_EQ(api[2].method, "POST");
+  auto resent = json::parse(*api[2].body);
+  ASSERT_EQ(resent["indicators"].size(), 1u);
+  EXPECT_EQ(resent["indicators"][0]["value"], "host-2.example.com");
 }
 
 TEST(Bulk, DeleteBatchesIdsAndReportsTheOnesNotDeleted) {

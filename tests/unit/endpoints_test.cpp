@@ -16,8 +16,8 @@
 
 #include "falcon/endpoints.hpp"
 #include "falcon/ioc.hpp"
-#include "internal.hpp"
 #include "ioc_wire_util.hpp"
+#include "ops.hpp"
 
 #ifndef FALCON_SOURCE_DIR
 #error "tests/unit/CMakeLists.txt must define FALCON_SOURCE_DIR"

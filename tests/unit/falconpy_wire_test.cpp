@@ -140,7 +140,8 @@ TEST(FalconPyWireCapture, CreateBodyOverrideKeepsQueryKeywords) {
   o.body = raw;
   o.type = "ipv4";
   o.retrodetects = false;
-  Sent s = ioc_one([&](const IOC& i) { return i.indicator_create(o); });
+  // The captured body has no applied_globally, which validation would refuse.
+  Sent s = ioc_one([&](const IOC& i) { return i.indicator_create(o); }, false);
   EXPECT_EQ(s.query, "retrodetects=false");
   expect_body(s, raw);
 }

@@ -963,7 +963,9 @@ TEST(IocWireBody, CreateBodyVerbatimQueryFieldsStillApply) {
   o.comment = "ignored";
   o.retrodetects = false;
   o.parameters = json{{"ignore_warnings", true}};
-  Sent s = BOTH(indicator_create, indicator_create_v1, o);
+  // validate=false: with it on, a raw body is checked like a built one (one check for IOC and
+  // the Uber class), and this one is invalid on purpose.
+  Sent s = BOTH_NOVALIDATE(indicator_create, indicator_create_v1, o);
   EXPECT_EQ(s.query, "ignore_warnings=true&retrodetects=false");
   expect_body(s, raw);
 }
@@ -976,7 +978,7 @@ TEST(IocWireBody, UpdateBodyVerbatim) {
   o.id = "ignored";
   o.from_parent = true;  // a body field: ignored with body
   o.ignore_warnings = true;
-  Sent s = BOTH(indicator_update, indicator_update_v1, o);
+  Sent s = BOTH_NOVALIDATE(indicator_update, indicator_update_v1, o);
   EXPECT_EQ(s.query, "ignore_warnings=true");
   expect_body(s, raw);
 }
@@ -1008,7 +1010,19 @@ TEST(IocWireBody, EmptyObjectBodyIsSentAsIs) {
   falcon::IndicatorUpdateOptions o;
   o.body = json::object();
   o.id = "ignored";
-  expect_body(BOTH(indicator_update, indicator_update_v1, o), json::object());
+  expect_body(BOTH_NOVALIDATE(indicator_update, indicator_update_v1, o), json::object());
+}
+
+TEST(IocWireBody, RawBodiesAreCheckedLikeBuiltOnesWhenValidating) {
+  falcon::IndicatorCreateOptions c;
+  c.body =
+      json{{"indicators", {{{"type", "sha256"}, {"value", "abc"}, {"applied_globally", true}}}}};
+  falcon_wire::rejected([&](const falcon_wire::Wire& w) { return w.ioc().indicator_create(c); },
+                        "indicators[0].value", "64 hex");
+  falcon::IndicatorUpdateOptions u;
+  u.body = json::object();
+  falcon_wire::rejected([&](const falcon_wire::Wire& w) { return w.ioc().indicator_update(u); },
+                        "indicators", "nothing to update");
 }
 
 TEST(IocWireBody, CallerDataIsNotModified) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "falcon/response.hpp"
+#include "response_internal.hpp"
 
 namespace {
 falcon::HttpResponse http(int status, std::string body, falcon::Headers h = {}) {

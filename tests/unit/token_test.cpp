@@ -68,7 +68,8 @@ TEST(TokenManager, FirstCallFetchesATokenWithTheFormAndNoBearer) {
   EXPECT_EQ(*falcon::header_value(reqs[0].headers, "content-type"),
             "application/x-www-form-urlencoded");
   EXPECT_FALSE(falcon::header_value(reqs[0].headers, "Authorization").has_value());
-  EXPECT_TRUE(reqs[0].follow_redirects);
+  // The token manager judges a 3xx itself (same origin only); no request lets curl follow one.
+  EXPECT_FALSE(reqs[0].follow_redirects);
   EXPECT_EQ(*falcon::header_value(reqs[1].headers, "Authorization"), "Bearer tok-1");
   EXPECT_FALSE(reqs[1].follow_redirects);
 }
@@ -254,10 +255,13 @@ TEST(TokenManager, TokenRedirectToAnotherCloudMovesACloudName) {
   fake->respond_with([&](const falcon::HttpRequest& req) {
     falcon::TransportResult r;
     r.response.headers.emplace("Content-Type", "application/json");
-    if (req.url.find("/oauth2/token") != std::string::npos) {
-      // What curl reports after following the 308: the final URL, no region header.
+    if (req.url == "https://api.crowdstrike.com/oauth2/token") {
+      // The wrong cloud's 308 (spec §4.1), here without a region header: the target is a
+      // known cloud's host, so a cloud name moves there.
+      r.response.status = 308;
+      r.response.headers.emplace("Location", "https://api.us-2.crowdstrike.com/oauth2/token");
+    } else if (req.url == "https://api.us-2.crowdstrike.com/oauth2/token") {
       r.response.status = 201;
-      r.response.effective_url = "https://api.us-2.crowdstrike.com/oauth2/token";
       r.response.body = R"({"access_token":"t","expires_in":1799})";
     } else {
       r.response.status = 200;

@@ -1,4 +1,4 @@
-// Internal helpers shared by the SDK's translation units. Never installed.
+// The ordered query of one request and its construction from a raw `parameters` object.
 #pragma once
 
 #include <cstdint>
@@ -10,27 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "falcon/config.hpp"
 #include "falcon/endpoints.hpp"
 #include "falcon/error.hpp"
 
 namespace falcon::internal {
-
-std::string_view trim(std::string_view s) noexcept;
-std::string lower(std::string_view s);
-bool iequals(std::string_view a, std::string_view b) noexcept;
-/// Host part of an absolute URL ("https://user@host:8080/x" -> "host"; "[::1]" -> "::1").
-std::string url_host(std::string_view url);
-/// "scheme://authority" of an absolute URL, for comparing origins.
-std::string url_origin(std::string_view url);
-bool is_loopback_host(std::string_view host) noexcept;
-bool file_readable(const std::string& path);
-
-/// Percent-encodes everything but the RFC 3986 unreserved set (so '+' -> %2B, ' ' -> %20).
-void percent_encode_to(std::string& out, std::string_view in);
-std::string percent_encode(std::string_view in);
-/// application/x-www-form-urlencoded pair list.
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
 /// An ordered query: each key once, with one or more values (repeated keys on the wire).
 class Query {
@@ -50,6 +33,8 @@ class Query {
   const std::vector<std::pair<std::string, std::vector<std::string>>>& params() const noexcept {
     return params_;
   }
+  /// The first value of `key`, or nullptr when the key is absent or has no value.
+  const std::string* first(std::string_view key) const noexcept;
   /// "k=v&k=v2&..." with every key and value percent-encoded on its own.
   std::string encode() const;
 
@@ -64,38 +49,7 @@ class Query {
 std::optional<Error> query_from_parameters(const nlohmann::json& parameters,
                                            const Endpoint* endpoint, Query& out);
 
+/// A validation Error naming `field`; request_sent is false.
 Error validation_error(std::string field, std::string message);
-
-/// Writes a line to the client's sink when `level` passes its threshold.
-void log(const Config& cfg, LogLevel level, std::string_view line);
-inline bool log_enabled(const Config& cfg, LogLevel level) {
-  return cfg.log && level >= cfg.log_level && cfg.log_level != LogLevel::off;
-}
-
-/// Index of each operation in endpoints(); the service class refers to rows by these.
-enum class Op : std::size_t {
-  indicator_aggregate = 0,
-  indicator_combined,
-  action_get,
-  get_indicators_report,
-  indicator_get,
-  indicator_create,
-  indicator_delete,
-  indicator_update,
-  action_query,
-  indicator_search,
-  ioc_type_query,
-  platform_query,
-  severity_query,
-  devices_count_legacy,
-  devices_count,
-  devices_ran_on_legacy,
-  devices_ran_on,
-  processes_ran_on_legacy,
-  processes_ran_on,
-  entities_processes,
-  count_
-};
-const Endpoint& endpoint(Op op) noexcept;
 
 }  // namespace falcon::internal

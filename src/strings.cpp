@@ -1,0 +1,180 @@
+// String and URL helpers (strings.hpp).
+#include "strings.hpp"
+
+#include <cctype>
+#include <fstream>
+
+namespace falcon::internal {
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string url_origin(std::string_view url) {
+  auto p = url.find("://");
+  if (p == std::string_view::npos) return {};
+  const std::string scheme = lower(url.substr(0, p));
+  auto rest = url.substr(p + 3);
+  auto end = rest.find_first_of("/?#");
+  auto authority = rest.substr(0, end == std::string_view::npos ? rest.size() : end);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view port;
+  if (auto close = authority.rfind(']'); close != std::string_view::npos) {
+    if (close + 1 < authority.size() && authority[close + 1] == ':') {
+      port = authority.substr(close + 2);
+    }
+  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    port = authority.substr(colon + 1);
+  }
+  std::string host = url_host(url);
+  if (host.empty()) return {};
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  std::string out = scheme + "://" + host + ":";
+  if (!port.empty()) {
+    out += port;
+  } else {
+    out += scheme == "https" ? "443" : scheme == "http" ? "80" : "";
+  }
+  return out;
+}
+
+std::string url_host(std::string_view url) {
+  auto p = url.find("://");
+  if (p == std::string_view::npos) return {};
+  auto rest = url.substr(p + 3);
+  auto end = rest.find_first_of("/?#");
+  auto authority = rest.substr(0, end == std::string_view::npos ? rest.size() : end);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return {};
+    return lower(authority.substr(1, close - 1));
+  }
+  auto colon = authority.find(':');
+  return lower(authority.substr(0, colon));
+}
+
+bool is_loopback_host(std::string_view host) noexcept {
+  if (iequals(host, "localhost") || host == "::1") return true;
+  // A dotted quad whose first octet is 127; "127.evil.example" is a name, not loopback.
+  int octets = 0;
+  int first = -1;
+  std::size_t i = 0;
+  while (i < host.size()) {
+    int value = 0;
+    std::size_t digits = 0;
+    while (i < host.size() && host[i] >= '0' && host[i] <= '9' && digits < 4) {
+      value = value * 10 + (host[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0 || digits > 3 || value > 255) return false;
+    if (octets == 0) first = value;
+    ++octets;
+    if (i == host.size()) break;
+    if (host[i] != '.' || octets == 4) return false;
+    ++i;
+    if (i == host.size()) return false;
+  }
+  return octets == 4 && first == 127;
+}
+
+bool has_line_break_or_nul(std::string_view s) noexcept {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+bool is_header_name(std::string_view name) noexcept {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    if (std::isalnum(c)) continue;
+    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+bool file_readable(const std::string& path) {
+  std::ifstream f(path);
+  return f.good();
+}
+
+void percent_encode_to(std::string& out, std::string_view in) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char ch : in) {
+    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[ch >> 4]);
+      out.push_back(kHex[ch & 0xF]);
+    }
+  }
+}
+
+std::string percent_encode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() * 3 / 2);
+  percent_encode_to(out, in);
+  return out;
+}
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out.push_back('&');
+    percent_encode_to(out, k);
+    out.push_back('=');
+    percent_encode_to(out, v);
+  }
+  return out;
+}
+
+}  // namespace falcon::internal
