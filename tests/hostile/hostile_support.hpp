@@ -8,7 +8,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -68,17 +67,6 @@ struct Recorders {
   std::shared_ptr<LogCapture> log = std::make_shared<LogCapture>();
 };
 
-template <typename C, typename = void>
-struct HasDeadline : std::false_type {};
-template <typename C>
-struct HasDeadline<C, std::void_t<decltype(std::declval<C&>().deadline)>> : std::true_type {};
-
-/// Config::deadline, where this SDK version has it.
-template <typename C>
-void set_deadline(C& c, std::chrono::milliseconds d) {
-  if constexpr (HasDeadline<C>::value) c.deadline = d;
-}
-
 /// A config for `server`: 300 ms per attempt, a 2 s deadline, 3 attempts 1 ms apart, waits
 /// recorded by `rec.waits`, every log line kept by `rec.log`.
 inline falcon::Config fast_config(const Server& server, const Recorders& rec) {
@@ -88,7 +76,7 @@ inline falcon::Config fast_config(const Server& server, const Recorders& rec) {
   c.base_url = server.url();
   c.connect_timeout = 300ms;
   c.timeout = 300ms;
-  set_deadline(c, 2000ms);
+  c.deadline = 2000ms;
   c.retry.max_attempts = 3;
   c.retry.initial_backoff = 1ms;
   c.retry.max_backoff = 4ms;

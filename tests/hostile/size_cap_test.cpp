@@ -52,7 +52,7 @@ TEST(HostileSizeCap, PeakMemoryStaysNearTheCap) {
   auto c = fast_config(api, rec);
   c.max_response_bytes = kCap;
   c.timeout = 20'000ms;
-  set_deadline(c, 30'000ms);
+  c.deadline = 30'000ms;
   c.retry = falcon::RetryPolicy::none();
   falcon::Client client(c);
   ASSERT_FALSE(client.login().has_value());
