@@ -46,7 +46,7 @@ cmake -S . -B "$root/asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_D
       -DFALCON_SANITIZE="address;undefined" -DFALCON_BUILD_EXAMPLES=OFF \
       -DFALCON_BUILD_TOOLS=OFF >/dev/null
 cmake --build "$root/asan" -j "$jobs" --target falcon_unit_tests falcon_integration_tests \
-      falcon_emulator_tests
+      falcon_emulator_tests falcon_hostile_tests
 step "AddressSanitizer + UndefinedBehaviorSanitizer tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/asan" --output-on-failure -j "$jobs" --timeout 600
