@@ -116,6 +116,19 @@ struct Client::Impl {
     return http;
   }
 
+  // An error reply may echo the request (the bearer token); its messages are text for humans
+  // that raise_for_status() and callers print, so known secrets are taken out of them.
+  void redact_api_errors(Response& r) const {
+    if (!r.body.is_object()) return;
+    auto errs = r.body.find("errors");
+    if (errs == r.body.end() || !errs->is_array()) return;
+    for (auto& e : *errs) {
+      if (!e.is_object()) continue;
+      auto m = e.find("message");
+      if (m != e.end() && m->is_string()) *m = rt.redactor.apply(m->get<std::string>());
+    }
+  }
+
   Response fail(Error e, const std::string& op) const {
     rt.redactor.apply_to(e);
     if (rt.logs(LogLevel::error)) rt.log(LogLevel::error, "falcon: " + op + ": " + e.describe());
@@ -214,6 +227,7 @@ struct Client::Impl {
           rt.redactor.apply_to(e);
           rt.log(LogLevel::warning, "falcon: " + op + ": " + e.message);
           r.error = std::move(e);
+          redact_api_errors(r);
           return r;
         }
         case Decision::Action::done:
@@ -258,6 +272,7 @@ struct Client::Impl {
         r.error = std::move(e);
       }
       if (r.error) rt.redactor.apply_to(*r.error);
+      if (status >= 400) redact_api_errors(r);
       return r;
     }
   }

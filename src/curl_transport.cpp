@@ -236,6 +236,11 @@ TransportStats CurlTransport::stats() const {
 TransportResult CurlTransport::send(const HttpRequest& request) {
   TransportResult result;
   EasyHandle handle = impl_->acquire();
+  if (request.fresh_connection && handle) {
+    // A write must not reuse a connection; closing the handle's idle one first (instead of
+    // letting FRESH_CONNECT open a second beside it) keeps one connection per busy thread.
+    handle.reset(curl_easy_init());
+  }
   CURL* h = handle.get();
   if (h == nullptr) {
     result.error = Error{ErrorKind::transport, "curl_easy_init failed", "", false, {}, 0};
