@@ -235,7 +235,7 @@ TEST_F(ServerTest, RowErrorsWarningsAndDuplicates) {
                     .dump());
   ASSERT_EQ(r["resources"].size(), 2u);
   EXPECT_EQ(r["resources"][0]["field_name"], "id");
-  EXPECT_EQ(r["resources"][1]["field_name"], "id");
+  EXPECT_EQ(r["resources"][1]["field_name"], "ID");  // the real API's spelling (spec §3.9)
   EXPECT_EQ(r["resources"][1]["message"], "required string is missing");
 }
 

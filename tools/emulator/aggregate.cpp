@@ -649,13 +649,24 @@ std::size_t count_requests(const json& request, int depth) {
 
 }  // namespace
 
+FqlTime fql_now() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+  FqlTime t;
+  t.seconds = floor_div(ns, 1000000000);
+  t.nanos = static_cast<std::int32_t>(ns - t.seconds * 1000000000);
+  return t;
+}
+
+std::optional<FqlTime> parse_relative_time(std::string_view text, const FqlTime& now) {
+  if (text.substr(0, 3) != "now") return std::nullopt;
+  return parse_date(text, now);
+}
+
 json run_aggregation(const json& request, const std::vector<const json*>& records) {
   count_requests(request, 0);
   Context ctx;
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
-  ctx.now.seconds = floor_div(ns, 1000000000);
-  ctx.now.nanos = static_cast<std::int32_t>(ns - ctx.now.seconds * 1000000000);
+  ctx.now = fql_now();
   return run(request, records, ctx);
 }
 

@@ -118,7 +118,7 @@ Counters Emulator::Impl::counters() const {
   {
     std::lock_guard lock(counter_mu_);
     c.requests_per_route = per_route_;
-    c.connections = connections_.size();
+    c.connections = connections_forgotten_ + connections_.size();
     c.requests_total = requests_total_;
   }
   c.tokens_issued = svc.tokens_issued.load();
@@ -141,12 +141,14 @@ void Emulator::Impl::reset() {
   std::lock_guard lock(counter_mu_);
   per_route_.clear();
   connections_.clear();
+  connections_forgotten_ = 0;
   requests_total_ = 0;
 }
 
 void Emulator::Impl::add_control(httplib::Server& s) {
   using Fn = std::function<Reply(const httplib::Request&)>;
   const auto route = [this, &s](const std::string& path, std::map<std::string, Fn> methods) {
+    routes_.insert(path);
     auto shared = std::make_shared<const std::map<std::string, Fn>>(std::move(methods));
     const httplib::Server::Handler h = [this, shared](const httplib::Request& req,
                                                       httplib::Response& res) {
@@ -171,11 +173,20 @@ void Emulator::Impl::add_control(httplib::Server& s) {
       reply.powered_by = "falcon-emulator";
       send(req, res, reply, {0, 0, 0}, random_uuid(), started);
     };
+    const httplib::Server::HandlerWithContentReader with_body =
+        [this, h](const httplib::Request& req, httplib::Response& res,
+                  const httplib::ContentReader& reader) {
+          if (read_body(req, res, reader)) h(req, res);
+        };
     s.Get(path, h);
     s.Post(path, h);
     s.Put(path, h);
     s.Patch(path, h);
     s.Delete(path, h);
+    s.Post(path, with_body);
+    s.Put(path, with_body);
+    s.Patch(path, with_body);
+    s.Delete(path, with_body);
   };
 
   route("/_emulator/faults",

@@ -31,6 +31,13 @@ struct Options {
   /// Offset paging past 10,000 answers 500 (gofalcon #101) instead of 400.
   bool offset_ceiling_500 = false;
   std::size_t max_body_bytes = 16 * 1024 * 1024;  ///< larger bodies get 413
+  /// Seconds an idle keep-alive connection is kept open, and the longest wait for the next
+  /// bytes of a request; short, so idle and slow clients give their worker back soon.
+  int keep_alive_timeout_seconds = 5;
+  int read_timeout_seconds = 5;
+  /// Connections served at once (one worker thread each, created on demand); later ones wait
+  /// in the accept queue.
+  int max_connections = 1024;
 };
 
 /// A fault for the next `count` API requests matching method and path.

@@ -422,7 +422,7 @@ std::string describe(char c) {
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : s_(text) {}
+  Parser(std::string_view text, const FqlTime& now) : s_(text), now_(now) {}
 
   NodePtr run() {
     skip_ws();
@@ -621,6 +621,7 @@ class Parser {
       lit.boolean = iequals(lit.text, "true");
     }
     lit.time = parse_fql_time(lit.text);
+    if (!lit.time && kind_of(field) == Kind::Time) lit.time = parse_relative_time(lit.text, now_);
     return lit;
   }
 
@@ -661,14 +662,15 @@ class Parser {
         fail("field '" + field + "' takes a number, not '" + lit.text + "'", at);
       }
       if (c.kind == Kind::Time && !lit.time) {
-        fail("field '" + field + "' takes an RFC 3339 timestamp or YYYY-MM-DD, not '" + lit.text +
-                 "'",
+        fail("field '" + field + "' takes an RFC 3339 timestamp, YYYY-MM-DD or now-30d, not '" +
+                 lit.text + "'",
              at);
       }
     }
   }
 
   std::string_view s_;
+  FqlTime now_;
   std::size_t pos_ = 0;
   int depth_ = 0;
   int comparisons_ = 0;
@@ -715,7 +717,11 @@ int compare_sort_values(const json& a, const json& b, bool time_field) {
 // ---- public API -------------------------------------------------------------------------
 
 FqlFilter FqlFilter::parse(std::string_view text) {
-  Parser parser(text);
+  return parse(text, fql_now());
+}
+
+FqlFilter FqlFilter::parse(std::string_view text, const FqlTime& now) {
+  Parser parser(text, now);
   FqlFilter filter;
   filter.root_ = parser.run();
   filter.fields_ = parser.take_fields();

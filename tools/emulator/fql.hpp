@@ -25,7 +25,10 @@ class FqlError : public std::runtime_error {
 class FqlFilter {
  public:
   /// Parses `text`. An empty or all-blank text matches everything. Throws FqlError.
+  /// Relative times ('now-30d', 'now-24h', 'now-1w', 'now-1M/M') count from the system clock.
   static FqlFilter parse(std::string_view text);
+  /// As above; relative times count from `now`.
+  static FqlFilter parse(std::string_view text, const struct FqlTime& now);
 
   /// True when `record` (an api.IndicatorV1 JSON object) satisfies the filter.
   bool matches(const nlohmann::json& record) const;
@@ -82,6 +85,14 @@ struct FqlTime {
 /// seconds and zone may be omitted, meaning :00 and UTC) or a bare "YYYY-MM-DD" (midnight
 /// UTC). nullopt when `text` is neither.
 std::optional<FqlTime> parse_fql_time(std::string_view text);
+
+/// Elasticsearch-style date math on "now" as Falcon filters and date ranges take it: "now",
+/// then any of +N or -N with a unit (s, m, h, d, w, M, y) or /unit (round down). nullopt when
+/// `text` is not such an expression (defined in aggregate.cpp).
+std::optional<FqlTime> parse_relative_time(std::string_view text, const FqlTime& now);
+
+/// The system clock as an FqlTime.
+FqlTime fql_now();
 
 /// RFC 3339 in UTC ("2025-02-03T10:04:18.39565409Z"); the fraction only when non-zero, with
 /// trailing zeros trimmed.

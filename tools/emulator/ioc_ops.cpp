@@ -27,10 +27,23 @@ bool mentions_deleted(const std::vector<std::string>& fields) {
   return std::find(fields.begin(), fields.end(), "deleted") != fields.end();
 }
 
-std::optional<FqlFilter> parse_filter(const std::optional<std::string>& text) {
+// Relative times in the filter ('now-30d') count from the emulator's clock.
+FqlTime fql_time(TimePoint t) {
+  const std::int64_t ns = to_ns(t);
+  FqlTime out;
+  out.seconds = ns / 1000000000;
+  out.nanos = static_cast<std::int32_t>(ns % 1000000000);
+  if (out.nanos < 0) {
+    out.nanos += 1000000000;
+    --out.seconds;
+  }
+  return out;
+}
+
+std::optional<FqlFilter> parse_filter(const std::optional<std::string>& text, TimePoint now) {
   if (!text || trim(*text).empty()) return std::nullopt;
   try {
-    return FqlFilter::parse(*text);
+    return FqlFilter::parse(*text, fql_time(now));
   } catch (const FqlError& e) {
     throw ApiError(400, e.what());
   }
@@ -148,7 +161,7 @@ struct SearchParams {
 
 SearchParams parse_search(Service& s, const Call& c) {
   SearchParams p;
-  p.filter = parse_filter(query(c, "filter"));
+  p.filter = parse_filter(query(c, "filter"), c.now);
   p.include_deleted = mentions_deleted(filter_fields(p.filter));
   auto sort = query(c, "sort");
   if (sort && !trim(*sort).empty()) {
@@ -375,7 +388,8 @@ Reply op_indicator_update(Service& s, const Call& c) {
     if (!fp.is_null() && !fp.is_boolean()) {
       throw BodyError("bulk_update.from_parent: expected a boolean");
     }
-    bulk_filter = parse_filter(f.is_string() ? std::optional(f.get<std::string>()) : std::nullopt);
+    bulk_filter =
+        parse_filter(f.is_string() ? std::optional(f.get<std::string>()) : std::nullopt, c.now);
     // gofalcon sends every field; null and "" mean "not given".
     bool has_fields = false;
     for (const auto& kv : bulk.items()) {
@@ -430,10 +444,11 @@ Reply op_indicator_update(Service& s, const Call& c) {
         m.row = row;
         m.value = stored ? (*stored)["value"] : json(nullptr);
         m.type = stored ? (*stored)["type"] : json(nullptr);
-        m.field_name = "id";
-        m.message = id.is_null() || id.get<std::string>().empty()
-                        ? "required string is missing"
-                        : "indicator not found: " + id.get<std::string>();
+        const bool missing = id.is_null() || id.get<std::string>().empty();
+        // The real API names a missing id "ID" (spec §3.9, FalconPy #634).
+        m.field_name = missing ? "ID" : "id";
+        m.message = missing ? "required string is missing"
+                            : "indicator not found: " + id.get<std::string>();
         messages.push_back(std::move(m));
         json scratch = json::object();
         std::vector<RowMessage> ignored;
@@ -464,7 +479,7 @@ Reply op_indicator_update(Service& s, const Call& c) {
 }
 
 Reply op_indicator_delete(Service& s, const Call& c) {
-  const auto filter = parse_filter(query(c, "filter"));
+  const auto filter = parse_filter(query(c, "filter"), c.now);
   const auto ids = query_list(c, "ids");
   const std::string comment = query(c, "comment").value_or("");
   query_bool(c, "from_parent");
@@ -541,7 +556,7 @@ Reply op_indicator_combined(Service& s, const Call& c) {
 }
 
 Reply op_indicator_aggregate(Service& s, const Call& c) {
-  const auto filter = parse_filter(query(c, "filter"));
+  const auto filter = parse_filter(query(c, "filter"), c.now);
   query_bool(c, "from_parent");
   const json body = parse_body(c.req.body);
   // The spec says one object; an array of them is accepted and answered one result each.
@@ -552,8 +567,8 @@ Reply op_indicator_aggregate(Service& s, const Call& c) {
     check_aggregate(requests[i], body.is_array() ? "body[" + std::to_string(i) + "]" : "body");
     const json f = requests[i].value("filter", json());
     if (f.is_string())
-      with_deleted =
-          with_deleted || mentions_deleted(filter_fields(parse_filter(f.get<std::string>())));
+      with_deleted = with_deleted ||
+                     mentions_deleted(filter_fields(parse_filter(f.get<std::string>(), c.now)));
   }
   Reply r;
   s.store.read(c.now, [&](const IndicatorStore::View& v) {
@@ -598,7 +613,7 @@ Reply op_indicators_report(Service& s, const Call& c) {
       }
     }
     const json f = search.value("filter", json());
-    if (f.is_string()) parse_filter(f.get<std::string>());
+    if (f.is_string()) parse_filter(f.get<std::string>(), c.now);
     const json sort = search.value("sort", json());
     if (sort.is_string() && !trim(sort.get<std::string>()).empty()) {
       try {

@@ -49,7 +49,7 @@ Reply op_oauth2_token(Service& s, const Call& c) {
     r.status = 308;
     r.empty = true;
     r.headers = {{"Location", s.base_url + "/regions/" + s.opts.region + "/oauth2/token"},
-                 {"X-CS-Region", s.opts.region}};
+                 {"X-Cs-Region", s.opts.region}};
     return r;
   }
   const auto form = form_fields(c.req);  // unknown fields (grant_type, ...) are ignored
@@ -71,7 +71,7 @@ Reply op_oauth2_token(Service& s, const Call& c) {
   Reply r;
   r.status = 201;
   r.raw = json{{"access_token", token}, {"token_type", "bearer"}, {"expires_in", s.opts.token_ttl}};
-  r.headers = {{"X-CS-Region", s.opts.region}};
+  r.headers = {{"X-Cs-Region", s.opts.region}};
   return r;
 }
 

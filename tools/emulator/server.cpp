@@ -5,7 +5,10 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <list>
 
 namespace falcon::emulator {
 
@@ -15,6 +18,9 @@ using nlohmann::json;
 
 constexpr int kBadTokenLimit = 15;  // per source IP, for missing/invalid tokens (gofalcon #364)
 constexpr int kTokenLimit = 300;    // per source IP on /oauth2/token
+// Distinct (address, port) pairs remembered to count connections; beyond it the set starts
+// over, so a pair reused much later may count twice.
+constexpr std::size_t kMaxTrackedConnections = 4096;
 
 int port_of(const sockaddr_storage& a) {
   if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
@@ -22,10 +28,11 @@ int port_of(const sockaddr_storage& a) {
   return -1;
 }
 
-// Shuts down this process's TCP connections whose local port is `local_port` (and, when
-// given, whose peer port is `peer_port`). cpp-httplib 0.11 gives handlers no socket, so the
-// socket is found by its address; shutdown() (not close()) leaves the fd to its owner.
-void shutdown_connections(int local_port, int peer_port) {
+// This process's TCP connections whose local port is `local_port` (and, when given, whose
+// peer port is `peer_port`). cpp-httplib 0.11 gives handlers no socket, so the socket is found
+// by its address.
+std::vector<int> connection_fds(int local_port, int peer_port) {
+  std::vector<int> fds;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
     int fd = -1;
@@ -42,8 +49,14 @@ void shutdown_connections(int local_port, int peer_port) {
     len = sizeof peer;
     if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;  // listener
     if (peer_port >= 0 && port_of(peer) != peer_port) continue;
-    ::shutdown(fd, SHUT_RDWR);
+    fds.push_back(fd);
   }
+  return fds;
+}
+
+// shutdown() (not close()) leaves the fd to its owner.
+void shutdown_connections(int local_port, int peer_port) {
+  for (int fd : connection_fds(local_port, peer_port)) ::shutdown(fd, SHUT_RDWR);
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) {
@@ -65,7 +78,7 @@ Reply gateway_error(int status, const std::string& message) {
 
 Reply too_many_requests(std::int64_t retry_after) {
   Reply r = gateway_error(429, "API rate limit exceeded.");
-  r.headers.emplace_back("X-RateLimit-RetryAfter", std::to_string(retry_after));
+  r.headers.emplace_back("X-Ratelimit-Retryafter", std::to_string(retry_after));
   return r;
 }
 
@@ -74,6 +87,96 @@ const std::vector<std::string>& http_methods() {
                                           "PATCH", "DELETE", "OPTIONS"};
   return m;
 }
+
+// One worker per connection, created on demand up to a cap and retired after a spell of
+// idleness. httplib hands each accepted connection to one task that lives as long as the
+// connection, so a fixed pool lets a few idle or slow clients stall everyone else.
+class ElasticPool : public httplib::TaskQueue {
+ public:
+  ElasticPool(std::size_t max_threads, std::size_t keep_threads)
+      : max_(std::max<std::size_t>(1, max_threads)), keep_(std::min(keep_threads, max_)) {}
+  ~ElasticPool() override { shutdown(); }
+
+  void enqueue(std::function<void()> fn) override {
+    std::unique_lock lock(mu_);
+    reap_locked();
+    jobs_.push_back(std::move(fn));
+    if (idle_ < jobs_.size() && threads_.size() < max_) {
+      threads_.emplace_back();
+      auto it = std::prev(threads_.end());
+      *it = std::thread([this, it] { run(it); });
+    }
+    lock.unlock();
+    cv_.notify_one();
+  }
+
+  void shutdown() override {
+    std::list<std::thread> all;
+    {
+      std::lock_guard lock(mu_);
+      if (shutdown_) return;
+      shutdown_ = true;
+    }
+    cv_.notify_all();
+    // Workers finish their jobs and exit; join them all (live and retired).
+    std::unique_lock lock(mu_);
+    done_cv_.wait(lock, [&] { return live_ == 0; });
+    all.swap(threads_);
+    retired_.clear();
+    lock.unlock();
+    for (auto& t : all) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  using Slot = std::list<std::thread>::iterator;
+
+  void run(Slot self) {
+    std::unique_lock lock(mu_);
+    ++live_;
+    for (;;) {
+      ++idle_;
+      const bool woke =
+          cv_.wait_for(lock, std::chrono::seconds(30), [&] { return !jobs_.empty() || shutdown_; });
+      --idle_;
+      if (jobs_.empty()) {
+        if (shutdown_) break;
+        if (!woke && threads_.size() - retired_.size() > keep_) break;  // idle too long
+        continue;
+      }
+      auto fn = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+    if (!shutdown_) retired_.push_back(self);  // joined by the next enqueue
+    --live_;
+    done_cv_.notify_all();
+  }
+
+  void reap_locked() {
+    for (Slot s : retired_) {
+      // A retired worker has left its loop; join waits only for its return.
+      s->join();
+      threads_.erase(s);
+    }
+    retired_.clear();
+  }
+
+  const std::size_t max_;
+  const std::size_t keep_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable done_cv_;
+  std::list<std::thread> threads_;
+  std::vector<Slot> retired_;
+  std::deque<std::function<void()>> jobs_;
+  std::size_t idle_ = 0;
+  std::size_t live_ = 0;
+  bool shutdown_ = false;
+};
 
 }  // namespace
 
@@ -110,6 +213,9 @@ int Emulator::Impl::start() {
     throw std::runtime_error("cannot bind " + o.host + ":" + std::to_string(o.port));
   }
   port = bound;
+  // listen() again on a listening socket only changes its backlog (Linux): a burst of
+  // connections waits in the kernel rather than being refused or retried with back-off.
+  if (listen_fd_ >= 0) ::listen(listen_fd_, 1024);
   const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
   svc.base_url = std::string(tls ? "https" : "http") + "://" + host + ":" + std::to_string(port);
   thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
@@ -136,20 +242,22 @@ void Emulator::Impl::stop() {
 }
 
 void Emulator::Impl::configure(httplib::Server& s) {
-  s.new_task_queue = [] { return new httplib::ThreadPool(64); };
-  s.set_socket_options([](socket_t sock) {
+  const auto max_conn = static_cast<std::size_t>(std::max(1, svc.opts.max_connections));
+  s.new_task_queue = [max_conn] { return new ElasticPool(max_conn, 8); };
+  s.set_socket_options([this](socket_t sock) {
     // SO_REUSEADDR only: httplib's default SO_REUSEPORT would let two emulators share a port.
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd_ = sock;  // httplib listens with a backlog of 5; start() widens it
   });
   s.set_tcp_nodelay(true);  // headers and body go out in separate writes: no Nagle delay
   s.set_keep_alive_max_count(100000);
-  s.set_keep_alive_timeout(15);
-  s.set_read_timeout(10);
+  s.set_keep_alive_timeout(std::max(1, svc.opts.keep_alive_timeout_seconds));
+  s.set_read_timeout(std::max(1, svc.opts.read_timeout_seconds));
   s.set_write_timeout(10);
   s.set_payload_max_length(svc.opts.max_body_bytes);
 
-  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!starts_with(req.path, "/_emulator/")) count_request(req);
     // httplib picks brotli whenever the client accepts it, at quality 11 (about a second per
     // MB of JSON); offer gzip only. httplib's own Request object is not const, so this is safe.
@@ -157,13 +265,41 @@ void Emulator::Impl::configure(httplib::Server& s) {
     if (auto it = headers.find("Accept-Encoding"); it != headers.end()) {
       it->second = to_lower(it->second).find("gzip") != std::string::npos ? "gzip" : "identity";
     }
+    if (routes_.count(req.path) == 0) {
+      // Answered before httplib would read (unbounded, if chunked) a body nobody wants.
+      send(req, res, Reply::error(404, "no such route: " + req.method + " " + req.path),
+           rate_peek(req), random_uuid(), monotonic_seconds());
+      if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
+        close_after_reply(req, res);
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // Judge Content-Length before httplib reads (or, for an absurd value, skips) the body.
+    const auto [first, last] = headers.equal_range("Content-Length");
+    for (auto it = first; it != last; ++it) {
+      const std::string v = trim(it->second);
+      const bool digits =
+          !v.empty() && v.size() <= 19 && v.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || (first != last && std::next(first) != last && it->second != first->second)) {
+        refuse_early(req, res, 400,
+                     "Content-Length must be one non-negative decimal number, got '" +
+                         it->second.substr(0, 40) + "'");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (std::stoull(v) > svc.opts.max_body_bytes) {
+        refuse_early(req, res, 413,
+                     "request body too large, the limit is " +
+                         std::to_string(svc.opts.max_body_bytes) + " bytes");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Errors httplib raises itself (unknown route, unknown method, body too large, ...) get the
   // same envelope and headers as everything else. Replies we built already carry a trace id.
   s.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {
-        if (res.has_header("X-CS-TRACEID")) return httplib::Server::HandlerResponse::Unhandled;
+        if (res.has_header("X-Cs-Traceid")) return httplib::Server::HandlerResponse::Unhandled;
         const auto& m = http_methods();
         if (res.status == 400 && std::find(m.begin(), m.end(), req.method) == m.end()) {
           res.status = 405;
@@ -234,24 +370,102 @@ void Emulator::Impl::configure(httplib::Server& s) {
 }
 
 void Emulator::Impl::add_path(httplib::Server& s, const std::string& path, Methods methods) {
+  routes_.insert(path);
   auto shared = std::make_shared<const Methods>(std::move(methods));
   // Every method is registered so a wrong one gets 405 rather than httplib's 404.
   const httplib::Server::Handler h = [this, shared](const httplib::Request& req,
                                                     httplib::Response& res) {
     serve(req, res, *shared);
   };
+  const httplib::Server::HandlerWithContentReader with_body =
+      [this, shared](const httplib::Request& req, httplib::Response& res,
+                     const httplib::ContentReader& reader) {
+        if (read_body(req, res, reader)) serve(req, res, *shared);
+      };
   s.Get(path, h);
   s.Post(path, h);
   s.Put(path, h);
   s.Patch(path, h);
   s.Delete(path, h);
   s.Options(path, h);
+  s.Post(path, with_body);
+  s.Put(path, with_body);
+  s.Patch(path, with_body);
+  s.Delete(path, with_body);
+}
+
+bool Emulator::Impl::read_body(const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& reader) {
+  // Bodies are read here rather than by httplib, which sets no size limit on chunked ones.
+  if (req.is_multipart_form_data()) {
+    refuse_early(req, res, 400, "multipart/form-data bodies are not accepted");
+    return false;
+  }
+  const std::size_t max = svc.opts.max_body_bytes;
+  std::string body;
+  bool too_big = false;
+  const bool ok = reader([&](const char* data, std::size_t n) {
+    if (n > max - body.size()) {
+      too_big = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (too_big || res.status == 413) {
+    refuse_early(req, res, 413,
+                 "request body too large, the limit is " + std::to_string(max) + " bytes");
+    return false;
+  }
+  if (!ok) {
+    refuse_early(req, res, 400, "malformed request body");
+    return false;
+  }
+  const_cast<httplib::Request&>(req).body = std::move(body);
+  return true;
+}
+
+void Emulator::Impl::refuse_early(const httplib::Request& req, httplib::Response& res, int status,
+                                  const std::string& message) {
+  send(req, res, Reply::error(status, message), rate_peek(req), random_uuid(), monotonic_seconds());
+  close_after_reply(req, res);
+}
+
+void Emulator::Impl::close_after_reply(const httplib::Request& req, httplib::Response& res) {
+  // The rest of the body is never read, so the connection cannot carry another request.
+  // httplib 0.11 keeps a connection open whatever the reply says, so the reply's body is
+  // written by a provider that then half-closes the socket: the client reads the whole
+  // reply, then end of stream.
+  res.set_header("Connection", "close");
+  const auto fds = connection_fds(req.local_port, req.remote_port);
+  if (fds.size() != 1) return;
+  auto& headers = const_cast<httplib::Request&>(req).headers;
+  headers.erase("Accept-Encoding");  // a provider's reply is never compressed then
+  auto body = std::make_shared<std::string>(std::move(res.body));
+  const std::string type = res.get_header_value("Content-Type");
+  res.headers.erase("Content-Type");  // set again by set_content_provider
+  res.body.clear();
+  res.set_content_provider(
+      body->size(), type,
+      [body, fd = fds.front()](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        if (!sink.write(body->data() + offset, length)) return false;
+        if (offset + length >= body->size()) ::shutdown(fd, SHUT_WR);
+        return true;
+      });
 }
 
 void Emulator::Impl::count_request(const httplib::Request& req) {
   std::lock_guard lock(counter_mu_);
   ++requests_total_;
-  ++per_route_[req.method + " " + req.path];
+  // Keys are bounded: paths and methods come from the client.
+  const auto& m = http_methods();
+  const std::string method =
+      std::find(m.begin(), m.end(), req.method) != m.end() ? req.method : "OTHER";
+  ++per_route_[method + " " + (routes_.count(req.path) != 0 ? req.path : "(unknown route)")];
+  if (connections_.size() >= kMaxTrackedConnections) {
+    connections_forgotten_ += connections_.size();
+    connections_.clear();
+  }
   connections_.insert(req.remote_addr + "|" + std::to_string(req.remote_port));
 }
 
@@ -342,7 +556,7 @@ void Emulator::Impl::serve(const httplib::Request& req, httplib::Response& res,
           if (!f.body.is_null()) reply.raw = f.body;
           if (f.status == 429) {
             reply.headers.emplace_back(
-                "X-RateLimit-RetryAfter",
+                "X-Ratelimit-Retryafter",
                 std::to_string(to_ns(svc.now()) / 1000000000 + f.retry_after_seconds));
           }
           return true;
@@ -388,9 +602,9 @@ void Emulator::Impl::send(const httplib::Request& req, httplib::Response& res, c
                           const RateInfo& rate, const std::string& trace_id, double started) const {
   (void)req;
   res.status = reply.status;
-  res.set_header("X-CS-TRACEID", trace_id);
-  res.set_header("X-RateLimit-Limit", std::to_string(rate.limit));
-  res.set_header("X-RateLimit-Remaining", std::to_string(rate.remaining));
+  res.set_header("X-Cs-Traceid", trace_id);
+  res.set_header("X-Ratelimit-Limit", std::to_string(rate.limit));
+  res.set_header("X-Ratelimit-Remaining", std::to_string(rate.remaining));
   for (const auto& [k, v] : reply.headers) res.set_header(k, v);
   if (reply.empty) {
     res.set_header("Content-Type", "application/json");

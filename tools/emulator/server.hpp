@@ -61,7 +61,16 @@ struct Emulator::Impl {
             const RateInfo& rate, const std::string& trace_id, double started) const;
   void drop_connection(const httplib::Request& req, httplib::Response& res) const;
 
+  /// Reads the body into req.body within max_body_bytes; false: a refusal was sent.
+  bool read_body(const httplib::Request& req, httplib::Response& res,
+                 const httplib::ContentReader& reader);
+  void close_after_reply(const httplib::Request& req, httplib::Response& res);
+  void refuse_early(const httplib::Request& req, httplib::Response& res, int status,
+                    const std::string& message);
+
   std::unique_ptr<httplib::Server> server_;
+  std::atomic<int> listen_fd_{-1};
+  std::set<std::string> routes_;  // registered paths, fixed after configure()
   std::thread thread_;
   std::mutex lifecycle_mu_;
   bool running_ = false;
@@ -72,7 +81,8 @@ struct Emulator::Impl {
 
   mutable std::mutex counter_mu_;
   std::map<std::string, std::uint64_t> per_route_;
-  std::set<std::string> connections_;
+  std::set<std::string> connections_;        // bounded: see count_request
+  std::uint64_t connections_forgotten_ = 0;  // pairs counted, then dropped from the set
   std::uint64_t requests_total_ = 0;
 };
 
