@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <cstdio>
 #include <fstream>
@@ -55,8 +56,9 @@ class TempDir {
 class Cli : public falcon_it::EmulatorTest {
  protected:
   // Runs falcon-ioc with `args`; env holds the emulator's credentials unless `with_env` is off.
-  RunResult run(std::vector<std::string> args, bool with_env = true,
-                std::vector<std::string> extra_env = {}) {
+  // Starts falcon-ioc with `args`; env holds the emulator's credentials unless `with_env` is off.
+  pid_t spawn(std::vector<std::string> args, bool with_env = true,
+              std::vector<std::string> extra_env = {}) {
     const std::string out = dir_.path() + "/stdout", err = dir_.path() + "/stderr";
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -77,18 +79,28 @@ class Cli : public falcon_it::EmulatorTest {
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
     pid_t pid = 0;
+    if (posix_spawn(&pid, FALCON_IOC_PATH, &fa, nullptr, argv.data(), envp.data()) != 0) pid = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+  }
+
+  RunResult finish(pid_t pid) {
     RunResult r;
-    if (posix_spawn(&pid, FALCON_IOC_PATH, &fa, nullptr, argv.data(), envp.data()) != 0) {
+    if (pid <= 0) {
       ADD_FAILURE() << "spawn failed";
       return r;
     }
-    posix_spawn_file_actions_destroy(&fa);
     int status = 0;
     waitpid(pid, &status, 0);
     r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = slurp(out);
-    r.err = slurp(err);
+    r.out = slurp(dir_.path() + "/stdout");
+    r.err = slurp(dir_.path() + "/stderr");
     return r;
+  }
+
+  RunResult run(std::vector<std::string> args, bool with_env = true,
+                std::vector<std::string> extra_env = {}) {
+    return finish(spawn(std::move(args), with_env, std::move(extra_env)));
   }
 
   std::vector<json> ndjson(const std::string& text) {
@@ -282,6 +294,7 @@ TEST_F(Cli, ExportStreamsEveryFormat) {
   EXPECT_EQ(back.entries.size(), 2500u);
   EXPECT_TRUE(back.summary.clean());
   EXPECT_NE(csv.err.find("exported 2500"), std::string::npos);
+  EXPECT_EQ(csv.err.find('\r'), std::string::npos);  // no progress bar: stderr is no terminal
   auto js = run({"--format", "json", "export", "--filter", "source:'exp'"});
   EXPECT_EQ(json::parse(js.out).size(), 2500u);
   auto nd = run({"--format", "ndjson", "--quiet", "export"});
@@ -376,4 +389,36 @@ TEST_F(Cli, ServerUnreachableIsAnError) {
           {"FALCON_CLIENT_ID=a", "FALCON_CLIENT_SECRET=b", "FALCON_BASE_URL=http://127.0.0.1:1"});
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.err.find("falcon-ioc:"), std::string::npos);
+}
+
+TEST_F(Cli, CtrlCStopsBetweenRequestsAndReportsWhatWasWritten) {
+  std::string csv = "value\n";
+  for (int i = 0; i < 6000; ++i) csv += "int" + std::to_string(i) + ".example.com\n";
+  auto file = dir_.file("big.csv", csv);
+  // Slow creates, so the interrupt lands while the import is under way.
+  falcon::emulator::Fault slow;
+  slow.kind = falcon::emulator::Fault::Kind::latency;
+  slow.latency_ms = 300;
+  slow.method = "POST";
+  slow.path = "/iocs/entities/indicators/v1";
+  slow.count = -1;
+  emu().inject(slow);
+  const pid_t pid = spawn({"--format", "json", "import", file, "--batch", "500"});
+  ASSERT_GT(pid, 0);
+  // Wait (bounded) until the first create request has arrived, then press Ctrl-C.
+  for (int i = 0;
+       i < 500 && emu().counters().requests_per_route["POST /iocs/entities/indicators/v1"] == 0;
+       ++i) {
+    usleep(10'000);
+  }
+  kill(pid, SIGINT);
+  auto r = finish(pid);
+  EXPECT_EQ(r.rc, 1) << r.err;
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos);
+  auto j = json::parse(r.out);
+  const auto created = j["created"].get<std::size_t>();
+  EXPECT_GE(created, 500u);  // the batch in flight was finished, not cut
+  EXPECT_LT(created, 6000u);
+  EXPECT_EQ(created % 500, 0u);                 // whole batches only
+  EXPECT_EQ(emu().indicator_count(), created);  // what it reports is what was written
 }
