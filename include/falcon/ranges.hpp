@@ -63,6 +63,8 @@ class PageCursor {
 /// once; a second begin() continues where the first stopped. Copies share one cursor.
 template <typename T>
 class PagedRange {
+  struct State;  // declared before the iterator that points to it (clang needs it here)
+
  public:
   /// Single-pass iterator; end() compares equal once the last page is consumed or a page
   /// failed.
@@ -89,9 +91,9 @@ class PagedRange {
 
    private:
     friend class PagedRange;
-    explicit iterator(typename PagedRange::State* s) : state_(s) {}
+    explicit iterator(State* s) : state_(s) {}
     bool at_end() const { return state_ == nullptr || state_->pos >= state_->items.size(); }
-    typename PagedRange::State* state_ = nullptr;
+    State* state_ = nullptr;
   };
 
   /// Starts reading (the first page is fetched here, not at construction).
