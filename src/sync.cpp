@@ -306,12 +306,12 @@ Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Op
       p.error = std::move(c);
       return p;
     }
+    // The scan reads the scope again too: it costs total/2000 pages.
     const std::int64_t total = c.pagination().total.value_or(-1);
-    const std::int64_t others = total - static_cast<std::int64_t>(p.existing);
     const auto lookups = static_cast<std::int64_t>((absent.size() + per - 1) / per);
     if (total == 0) {
       absent_scan_done = true;
-    } else if (total > 0 && (others + 1999) / 2000 < lookups) {
+    } else if (total > 0 && (total + 1999) / 2000 < lookups) {
       IndicatorCombinedOptions all;
       all.limit = 2000;
       Response r = combined_all(ioc, all, collect, options.call);
@@ -433,14 +433,18 @@ Result apply(const IOC& ioc, const Plan& plan, const BulkOptions& options) {
     }
   }
 
+  // Request bodies are built a slice at a time, so memory stays bounded for any plan size.
+  constexpr std::size_t kSlice = 8000;
   auto write = [&](const std::vector<std::size_t>& idx, bool create, const BulkOptions& o) {
-    if (idx.empty()) return;
-    json items = json::array();
-    for (auto i : idx) items.push_back(plan.changes[i].write);
-    BulkResult r = create ? bulk_create(ioc, items, o) : bulk_update(ioc, items, o);
-    res.requests += r.requests;
-    for (std::size_t k = 0; k < idx.size() && k < r.items.size(); ++k) {
-      take(res.outcomes[idx[k]], r.items[k]);
+    for (std::size_t start = 0; start < idx.size(); start += kSlice) {
+      const std::size_t end = std::min(idx.size(), start + kSlice);
+      json items = json::array();
+      for (std::size_t k = start; k < end; ++k) items.push_back(plan.changes[idx[k]].write);
+      BulkResult r = create ? bulk_create(ioc, items, o) : bulk_update(ioc, items, o);
+      res.requests += r.requests;
+      for (std::size_t k = 0; k < end - start && k < r.items.size(); ++k) {
+        take(res.outcomes[idx[start + k]], r.items[k]);
+      }
     }
   };
   auto remove = [&](const std::vector<std::size_t>& idx) {
