@@ -341,7 +341,7 @@ Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Op
 
   std::vector<Change> creates, adopts;
   for (std::size_t i : absent) {
-    const IndicatorSpec& s = specs[i];
+    IndicatorSpec& s = specs[i];
     Change c;
     c.type = *s.type;
     c.value = *s.value;
@@ -349,7 +349,7 @@ Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Op
     const auto o = outside.find(key_of(c.type, c.value));
     if (o == outside.end()) {
       c.kind = ChangeKind::create;
-      c.write = s;
+      c.write = std::move(s);  // specs[i] is not read again
       creates.push_back(std::move(c));
       continue;
     }
