@@ -311,7 +311,7 @@ Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Op
     const auto lookups = static_cast<std::int64_t>((absent.size() + per - 1) / per);
     if (total == 0) {
       absent_scan_done = true;
-    } else if (total > 0 && (total + 1999) / 2000 < lookups) {
+    } else if (total > 0 && total / 2000 + (total % 2000 != 0 ? 1 : 0) < lookups) {
       IndicatorCombinedOptions all;
       all.limit = 2000;
       Response r = combined_all(ioc, all, collect, options.call);

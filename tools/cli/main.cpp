@@ -486,7 +486,9 @@ int cmd_search(const Global& g, const SearchOpts& s, bool is_export) {
     IndicatorWriter w(f, std::cout);
     for (const auto& i : all) {
       if (g_interrupted || (s.limit > 0 && n >= static_cast<std::size_t>(s.limit))) break;
-      if (n == 0 && all.total()) bar.set_total(static_cast<std::size_t>(*all.total()));
+      if (n == 0 && all.total().value_or(0) > 0) {
+        bar.set_total(static_cast<std::size_t>(*all.total()));
+      }
       w.write(json(i));
       if (++n % 2000 == 0) bar.update(n);
     }
