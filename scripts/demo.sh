@@ -46,3 +46,34 @@ echo
 
 FALCON_BASE_URL="$url" FALCON_CLIENT_ID="$client_id" FALCON_CLIENT_SECRET="$client_secret" \
   "$build/examples/quickstart"
+
+# ---- the falcon-ioc CLI: import, search, sync --dry-run, sync, export ---------------------
+echo
+echo "== falcon-ioc: a short CLI session"
+cmake --build "$build" -j "$(nproc)" --target falcon-ioc >/dev/null
+cli="$build/tools/cli/falcon-ioc"
+feed_dir="$(mktemp -d)"
+trap 'cleanup; rm -rf "$feed_dir"' EXIT
+cat >"$feed_dir/feed.csv" <<'CSV'
+type,value,action,severity,platforms,tags,description
+sha256,9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,prevent,high,windows;mac,demo,"dropper, stage 1"
+domain,c2.demo-feed.example,detect,critical,,demo;c2,
+,192.0.2.10,,,,,scanner
+CSV
+export FALCON_BASE_URL="$url" FALCON_CLIENT_ID="$client_id" FALCON_CLIENT_SECRET="$client_secret"
+set -x
+"$cli" --format table import "$feed_dir/feed.csv" --source demo-import --severity medium
+"$cli" --format table search --filter "source:'demo-import'" --sort value.asc
+set +x
+# The feed changes: one value dropped, one added, one severity raised.
+cat >"$feed_dir/feed2.csv" <<'CSV'
+type,value,action,severity,platforms,tags,description
+sha256,9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,prevent,critical,windows;mac,demo,"dropper, stage 1"
+domain,c2.demo-feed.example,detect,critical,,demo;c2,
+domain,new.demo-feed.example,detect,high,,demo,
+CSV
+set -x
+"$cli" --format table sync "$feed_dir/feed2.csv" --source demo-import --severity medium --dry-run
+"$cli" --format table sync "$feed_dir/feed2.csv" --source demo-import --severity medium
+"$cli" --format csv export --filter "source:'demo-import'" --sort value.asc
+set +x

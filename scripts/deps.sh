@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(cmake ninja-build g++ pkgconf libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev
           libgmock-dev libcpp-httplib-dev libssl-dev openssl ca-certificates)
 packages+=(doxygen)  # the `docs` target (API reference), run by test.sh
+
+# The falcon-ioc CLI parses its arguments with CLI11 (header-only).
+packages+=(libcli11-dev)
 # Extra packages for the sanitizer/fuzzing steps (clang for libFuzzer).
 if [[ "${FALCON_DEPS_EXTRA:-}" == *fuzz* ]]; then
   packages+=(clang libclang-rt-dev)

@@ -11,12 +11,13 @@ build="${FALCON_FUZZ_BUILD_DIR:-build/fuzz}"
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFALCON_SANITIZE="address;undefined" -DFALCON_BUILD_FUZZ=ON -DFALCON_BUILD_TESTS=OFF \
   -DFALCON_BUILD_EXAMPLES=OFF -DFALCON_BUILD_TOOLS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target fuzz_response fuzz_fql
+cmake --build "$build" -j "$(nproc)" --target fuzz_response fuzz_fql \
+  fuzz_feed_csv fuzz_feed_json fuzz_feed_ndjson fuzz_feed_text fuzz_feed_stix
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 status=0
-for target in response fql; do
+for target in response fql feed_csv feed_json feed_ndjson feed_text feed_stix; do
   mkdir -p "$work/$target"
   cp tests/fuzz/corpus/$target/* "$work/$target/"
   echo "== fuzz_$target for ${seconds}s"

@@ -1,0 +1,166 @@
+/// @file sync.hpp
+/// Makes the custom IOCs a feed owns in Falcon match the feed, idempotently, with a plan you can
+/// read before anything is written:
+///
+///     falcon::sync::Options o;
+///     o.source = "acme-feed";                       // scope: source:'acme-feed'
+///     o.on_missing = falcon::sync::OnMissing::expire;
+///     auto plan = falcon::sync::plan(ioc, entries, o);   // reads only
+///     auto result = falcon::sync::apply(ioc, plan);      // bulk writes, one outcome per change
+///
+/// plan() reads every indicator in the scope (indicator_combined_v1, GET
+/// /iocs/combined/indicator/v1, scope ioc:read) and compares by type+value: a feed entry missing
+/// from the scope is a **create**; one that differs in a managed field it sets (action,
+/// severity, platforms, tags, expiration, description, mobile_action, host_groups,
+/// applied_globally) is an **update**; a scope indicator the feed no longer lists is a
+/// **remove** (delete), an **expire** (expiration set to now) or kept, per `on_missing`. A feed
+/// value that exists outside the scope is a **conflict**, left alone, or an **adopt** (updated
+/// and given the sync's source) when `adopt` is set. A field a feed entry leaves unset is not
+/// managed for that entry. A second sync of the same feed plans nothing.
+///
+/// apply() writes with the bulk helpers (bulk_create, bulk_update, bulk_delete: ioc:write), so
+/// batching, rate limits and the reconciliation of possibly-written batches are theirs. A write
+/// whose outcome stayed unknown (connection lost after sending) is settled: a create is looked
+/// up by value and only re-sent when absent; updates and deletes, being idempotent, are re-sent.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "falcon/bulk.hpp"
+#include "falcon/feeds.hpp"
+#include "falcon/ioc.hpp"
+#include "falcon/models.hpp"
+
+namespace falcon::sync {
+
+/// What to do with a scope indicator the feed no longer lists.
+enum class OnMissing {
+  remove,  ///< Delete it (Falcon keeps it soft-deleted).
+  expire,  ///< Set its expiration to now (it stays, with action no_action).
+  keep,    ///< Leave it.
+};
+
+/// "delete", "expire", "keep".
+const char* to_string(OnMissing m) noexcept;
+/// Parses "delete" (or "remove"), "expire", "keep".
+std::optional<OnMissing> parse_on_missing(std::string_view s);
+
+/// The kinds of planned change.
+enum class ChangeKind {
+  create,    ///< In the feed, not in Falcon.
+  update,    ///< In both; a managed field differs.
+  remove,    ///< In the scope, not in the feed; on_missing = remove.
+  expire,    ///< In the scope, not in the feed; on_missing = expire.
+  conflict,  ///< In the feed and in Falcon outside the scope; left alone.
+  adopt,     ///< Like conflict, with `adopt`: updated and given the sync's source.
+};
+
+/// "create", "update", "delete", "expire", "conflict", "adopt".
+const char* to_string(ChangeKind k) noexcept;
+
+/// One managed field that differs: JSON values (null when unset).
+struct FieldChange {
+  std::string field;      ///< e.g. "severity", "tags".
+  nlohmann::json before;  ///< The value in Falcon.
+  nlohmann::json after;   ///< The value the feed wants.
+};
+
+/// One planned change.
+struct Change {
+  ChangeKind kind = ChangeKind::create;
+  std::string type;                 ///< Indicator type.
+  std::string value;                ///< Normalised value.
+  std::string id;                   ///< The existing indicator's id (all but create).
+  std::size_t line = 0;             ///< Feed line/object of the entry (0 for remove and expire).
+  std::vector<FieldChange> fields;  ///< update/adopt: the differing fields.
+  std::string existing_source;      ///< conflict/adopt: the source the indicator has now.
+  /// The create or update item that apply() sends (update items carry the id and the changed
+  /// fields only; expire items the id and the new expiration).
+  IndicatorSpec write;
+};
+
+/// How to plan.
+struct Options {
+  /// The feed's name: set as `source` on what it creates (and adopts), and the default scope.
+  /// 1-256 characters. Required unless `scope` is given.
+  std::string source;
+  /// FQL selecting the indicators the feed owns; default `source:'<source>'` (fql::eq).
+  std::optional<std::string> scope;
+  OnMissing on_missing = OnMissing::remove;
+  bool adopt = false;  ///< Take over values that exist outside the scope.
+  /// Page size of the scope read (1-2000).
+  std::int64_t page_size = 2000;
+  /// Values per conflict lookup request (the filter goes in the URL).
+  std::size_t lookup_batch = 100;
+  CallOptions call;  ///< Per-call overrides for the reads.
+  /// "Now", for expire and for deciding what has expired; empty: the system clock.
+  std::function<std::chrono::system_clock::time_point()> clock;
+};
+
+/// A plan: read-only until apply().
+struct Plan {
+  std::vector<Change> changes;  ///< In order: creates, updates, adopts, conflicts, removals.
+  std::string scope;            ///< The FQL scope that was read.
+  OnMissing on_missing = OnMissing::remove;
+  std::string source;         ///< Options::source.
+  std::size_t desired = 0;    ///< Valid, distinct feed entries.
+  std::size_t existing = 0;   ///< Indicators read in the scope.
+  std::size_t unchanged = 0;  ///< In both and equal.
+  std::size_t kept = 0;       ///< Missing from the feed, kept (on_missing keep, or expired).
+  std::size_t requests = 0;   ///< Read requests made.
+  /// Feed entries plan() refused (bad type/value, duplicates), with their lines.
+  std::vector<feeds::FeedIssue> invalid;
+  /// A read that failed: the plan is incomplete and apply() refuses it.
+  std::optional<Response> error;
+
+  /// Changes of one kind.
+  std::size_t count(ChangeKind k) const noexcept;
+  /// True when nothing would be written (conflicts do not count).
+  bool empty() const noexcept;
+  /// True when every read succeeded.
+  bool ok() const noexcept { return !error; }
+};
+
+/// Plans the changes that make the scope match `desired`. Entries are normalised again (so
+/// hand-built ones work) and duplicates are reported in Plan::invalid.
+Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Options& options);
+
+/// plan() for indicators built in code (line = position + 1).
+Plan plan(const IOC& ioc, const std::vector<IndicatorSpec>& desired, const Options& options);
+
+/// The outcome of one planned change.
+struct Outcome {
+  std::size_t change = 0;            ///< Index into Plan::changes.
+  bool ok = false;                   ///< Written (or, for a conflict, deliberately left alone).
+  bool skipped = false;              ///< A conflict: nothing was sent.
+  std::string id;                    ///< The indicator's id, when known.
+  std::vector<RowMessage> messages;  ///< Row messages of the write.
+  std::optional<Error> error;        ///< SDK-side or batch error.
+  int status_code = 0;               ///< HTTP status that decided it (0: none).
+  bool outcome_unknown = false;      ///< Still unknown after settling (check before re-running).
+};
+
+/// What apply() did.
+struct Result {
+  std::vector<Outcome> outcomes;  ///< One per change, outcomes[i].change == i.
+  std::size_t requests = 0;       ///< Write (and settling) requests made.
+  /// Outcomes with ok and not skipped.
+  std::size_t written() const noexcept;
+  /// Outcomes without ok.
+  std::size_t failed() const noexcept;
+};
+
+/// Executes `plan` with the bulk helpers (batch size, concurrency, comment and call options
+/// from `options`; expire updates always set ignore_warnings, since an expiration of now is
+/// past by the time it arrives). A plan with an error is refused: every outcome fails with a
+/// validation error and nothing is sent.
+Result apply(const IOC& ioc, const Plan& plan, const BulkOptions& options = {});
+
+}  // namespace falcon::sync

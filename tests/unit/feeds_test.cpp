@@ -1,0 +1,357 @@
+// Feed readers on their corner cases: CSV quoting/BOM/embedded newlines, JSON arrays and
+// envelopes, NDJSON, text type inference, STIX patterns supported and refused, normalisation,
+// duplicates, and a line number on every problem.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "falcon/feeds.hpp"
+
+namespace feeds = falcon::feeds;
+using feeds::Format;
+
+namespace {
+
+const std::string kSha(64, 'A');
+const std::string kSha2 = std::string(63, 'b') + "C";
+const std::string kMd5(32, 'D');
+
+feeds::ReadAll read_as(Format f, const std::string& text, feeds::ReadOptions o = {}) {
+  o.format = f;
+  return feeds::read_string(text, o);
+}
+
+const feeds::FeedIssue* issue_on(const feeds::ReadAll& r, std::size_t line) {
+  for (const auto& i : r.issues) {
+    if (i.line == line) return &i;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(FeedNormalize, HashesDomainsAndAddresses) {
+  std::string why;
+  EXPECT_EQ(feeds::normalize_value("sha256", kSha), std::string(64, 'a'));
+  EXPECT_EQ(feeds::normalize_value("md5", " " + kMd5 + " "), std::string(32, 'd'));
+  EXPECT_EQ(feeds::normalize_value("domain", "Evil.Example.COM."), "evil.example.com");
+  EXPECT_EQ(feeds::normalize_value("ipv4", "10.0.0.1"), "10.0.0.1");
+  EXPECT_EQ(feeds::normalize_value("ipv6", "2001:DB8:0:0:0:0:0:1"), "2001:db8::1");
+  EXPECT_EQ(feeds::normalize_value("ipv6", "0:0:0:0:0:ffff:c000:0280"), "::ffff:192.0.2.128");
+  EXPECT_FALSE(feeds::normalize_value("ipv4", "010.0.0.1", &why));
+  EXPECT_EQ(why, "not a valid IPv4 address");
+  EXPECT_FALSE(feeds::normalize_value("ipv4", "1.2.3.4/24", &why));
+  EXPECT_FALSE(feeds::normalize_value("ipv6", "fe80::1%eth0", &why));
+  EXPECT_FALSE(feeds::normalize_value("sha256", "xyz", &why));
+  EXPECT_NE(why.find("64 hex"), std::string::npos);
+  EXPECT_FALSE(feeds::normalize_value("domain", "a..b", &why));
+  EXPECT_FALSE(feeds::normalize_value("domain", "-a.b", &why));
+  EXPECT_FALSE(feeds::normalize_value("domain",
+                                      "b\xC3\xBC"
+                                      "cher.de",
+                                      &why));
+  EXPECT_NE(why.find("punycode"), std::string::npos);
+  EXPECT_FALSE(feeds::normalize_value("domain", "http://x.com/", &why));
+  EXPECT_FALSE(feeds::normalize_value("url", "x", &why));
+}
+
+TEST(FeedNormalize, TypeInference) {
+  EXPECT_EQ(feeds::infer_type(kSha), "sha256");
+  EXPECT_EQ(feeds::infer_type(kMd5), "md5");
+  EXPECT_EQ(feeds::infer_type("192.0.2.1"), "ipv4");
+  EXPECT_EQ(feeds::infer_type("::1"), "ipv6");
+  EXPECT_EQ(feeds::infer_type("example.com"), "domain");
+  // 63 hex characters is no hash: it falls to domain (and is then validated as one).
+  EXPECT_EQ(feeds::infer_type(std::string(63, 'a')), "domain");
+}
+
+TEST(FeedNormalize, Timestamps) {
+  EXPECT_EQ(feeds::normalize_timestamp("2026-01-31T00:00:00Z"), "2026-01-31T00:00:00Z");
+  EXPECT_EQ(feeds::normalize_timestamp("2026-01-31T01:30:00+02:00"), "2026-01-30T23:30:00Z");
+  EXPECT_EQ(feeds::normalize_timestamp("2026-01-31T00:00:00.500000Z"), "2026-01-31T00:00:00.5Z");
+  EXPECT_EQ(feeds::normalize_timestamp("2024-02-29T00:00:00Z"), "2024-02-29T00:00:00Z");
+  EXPECT_FALSE(feeds::normalize_timestamp("2025-02-29T00:00:00Z"));
+  EXPECT_FALSE(feeds::normalize_timestamp("2026-01-31"));
+  EXPECT_FALSE(feeds::normalize_timestamp("2026-13-01T00:00:00Z"));
+  EXPECT_FALSE(feeds::normalize_timestamp("2026-01-31T00:00:00Zjunk"));
+}
+
+TEST(FeedCsv, QuotesCommasNewlinesAndBom) {
+  const std::string csv =
+      "\xEF\xBB\xBFtype,value,action,severity,platforms,tags,description\r\n"
+      "sha256," +
+      kSha +
+      ",prevent,HIGH,windows;mac,\"a;b\",\"said \"\"hi\"\", then left\"\r\n"
+      "domain,Evil.Example.com,detect,low,linux,,\"two\nlines, with comma\"\r\n"
+      "ipv4,192.0.2.1,detect,medium,windows,,plain\r\n";
+  auto r = read_as(Format::csv, csv);
+  ASSERT_EQ(r.entries.size(), 3u) << (r.issues.empty() ? "" : r.issues[0].reason);
+  EXPECT_TRUE(r.summary.clean());
+  const auto& a = r.entries[0];
+  EXPECT_EQ(a.line, 2u);
+  EXPECT_EQ(*a.spec.type, "sha256");
+  EXPECT_EQ(*a.spec.value, std::string(64, 'a'));
+  EXPECT_EQ(*a.spec.severity, "high");
+  EXPECT_EQ(*a.spec.platforms, (std::vector<std::string>{"windows", "mac"}));
+  EXPECT_EQ(*a.spec.tags, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(*a.spec.description, "said \"hi\", then left");
+  EXPECT_EQ(*r.entries[1].spec.value, "evil.example.com");
+  EXPECT_EQ(*r.entries[1].spec.description, "two\nlines, with comma");
+  EXPECT_FALSE(r.entries[1].spec.tags);  // empty cell: unset
+  // The record after a quoted newline starts on line 5.
+  EXPECT_EQ(r.entries[2].line, 5u);
+}
+
+TEST(FeedCsv, RowErrorsCarryLineNumbers) {
+  const std::string csv =
+      "value,type,severity\n"
+      "example.com,,high\n"          // 2: ok, type inferred
+      "not a domain!,domain,high\n"  // 3: bad value
+      "example.org,domain\n"         // 4: too few fields
+      "1.2.3.4,ipv4,extreme\n"       // 5: bad severity
+      "\"x.com\"junk,domain,low\n"   // 6: text after the closing quote
+      "EXAMPLE.com,domain,low\n"     // 7: duplicate of line 2
+      "\n"                           // 8: blank, skipped
+      "2001:db8::1,,low\n";          // 9: ok, ipv6
+  auto r = read_as(Format::csv, csv);
+  ASSERT_EQ(r.entries.size(), 2u);
+  EXPECT_EQ(*r.entries[0].spec.type, "domain");
+  EXPECT_EQ(*r.entries[1].spec.type, "ipv6");
+  EXPECT_EQ(r.entries[1].line, 9u);
+  EXPECT_EQ(r.summary.errors, 4u);
+  EXPECT_EQ(r.summary.duplicates, 1u);
+  ASSERT_TRUE(issue_on(r, 3));
+  EXPECT_EQ(issue_on(r, 3)->field, "value");
+  ASSERT_TRUE(issue_on(r, 4));
+  EXPECT_NE(issue_on(r, 4)->reason.find("2 fields, but the header has 3"), std::string::npos);
+  ASSERT_TRUE(issue_on(r, 5));
+  EXPECT_EQ(issue_on(r, 5)->field, "severity");
+  ASSERT_TRUE(issue_on(r, 6));
+  EXPECT_NE(issue_on(r, 6)->reason.find("after the closing quote"), std::string::npos);
+  ASSERT_TRUE(issue_on(r, 7));
+  EXPECT_TRUE(issue_on(r, 7)->duplicate);
+  EXPECT_NE(issue_on(r, 7)->reason.find("line 2"), std::string::npos);
+  EXPECT_FALSE(r.summary.fatal);
+}
+
+TEST(FeedCsv, BadHeadersAndUnterminatedQuotesAreFatal) {
+  auto unknown = read_as(Format::csv, "value,colour\nx.com,red\n");
+  ASSERT_TRUE(unknown.summary.fatal);
+  EXPECT_NE(unknown.summary.fatal->reason.find("unknown column 'colour'"), std::string::npos);
+  auto novalue = read_as(Format::csv, "type,action\n");
+  ASSERT_TRUE(novalue.summary.fatal);
+  auto twice = read_as(Format::csv, "value,Value\n");
+  ASSERT_TRUE(twice.summary.fatal);
+  auto open = read_as(Format::csv, "value,description\na.com,ok\nb.com,\"never closed\n\n");
+  ASSERT_TRUE(open.summary.fatal);
+  EXPECT_EQ(open.summary.fatal->line, 3u);
+  EXPECT_EQ(open.entries.size(), 1u);  // what came before is kept
+  auto empty = read_as(Format::csv, "");
+  ASSERT_TRUE(empty.summary.fatal);
+  feeds::ReadOptions small;
+  small.max_record_bytes = 64;
+  auto big = read_as(Format::csv, "value\n\"" + std::string(1000, 'a') + "\"\n", small);
+  ASSERT_TRUE(big.summary.fatal);
+  EXPECT_NE(big.summary.fatal->reason.find("longer than 64"), std::string::npos);
+}
+
+TEST(FeedCsv, DefaultsFillUnsetFields) {
+  feeds::ReadOptions o;
+  o.defaults.action = "detect";
+  o.defaults.severity = "low";
+  o.defaults.platforms = std::vector<std::string>{"windows"};
+  o.defaults.applied_globally = true;
+  auto r = read_as(Format::csv, "value,severity\nx.com,high\n", o);
+  ASSERT_EQ(r.entries.size(), 1u);
+  EXPECT_EQ(*r.entries[0].spec.action, "detect");
+  EXPECT_EQ(*r.entries[0].spec.severity, "high");
+  EXPECT_EQ(*r.entries[0].spec.applied_globally, true);
+}
+
+TEST(FeedText, InferenceCommentsAndErrors) {
+  const std::string text = "# a feed\n" + kSha + "\n" + kMd5 +
+                           "  # trailing comment\n"
+                           "\n"
+                           "192.0.2.7\n"
+                           "2001:DB8::7\n"
+                           "Bad..Domain\n"
+                           "two values\n"
+                           "example.net\r\n"
+                           "192.0.2.7\n";
+  auto r = read_as(Format::text, text);
+  ASSERT_EQ(r.entries.size(), 5u);
+  EXPECT_EQ(*r.entries[0].spec.type, "sha256");
+  EXPECT_EQ(r.entries[0].line, 2u);
+  EXPECT_EQ(*r.entries[1].spec.type, "md5");
+  EXPECT_EQ(*r.entries[2].spec.type, "ipv4");
+  EXPECT_EQ(*r.entries[3].spec.value, "2001:db8::7");
+  EXPECT_EQ(*r.entries[4].spec.value, "example.net");
+  ASSERT_TRUE(issue_on(r, 7));
+  ASSERT_TRUE(issue_on(r, 8));
+  EXPECT_NE(issue_on(r, 8)->reason.find("more than one value"), std::string::npos);
+  ASSERT_TRUE(issue_on(r, 10));
+  EXPECT_TRUE(issue_on(r, 10)->duplicate);
+}
+
+TEST(FeedJson, ArrayEnvelopeAndNdjson) {
+  const std::string arr = R"([
+    {"type":"domain","value":"A.example","action":"detect","platforms":["windows"],
+     "id":"ignored","created_on":"2025-01-01T00:00:00Z","metadata":{}},
+    {"type":"md5","value":")" +
+                          kMd5 + R"(","metadata":{"filename":"x.exe"}},
+    {"type":"domain","value":"b.example","colour":"red"},
+    {"type":"domain","value":42},
+    [1,2],
+    {"type":"ipv4","value":"192.0.2.9","tags":["x",{"y":1}]}
+  ])";
+  auto r = read_as(Format::json, arr);
+  ASSERT_EQ(r.entries.size(), 2u);
+  EXPECT_EQ(*r.entries[0].spec.value, "a.example");
+  EXPECT_EQ(*r.entries[1].spec.filename, "x.exe");
+  EXPECT_EQ(r.entries[1].line, 2u);
+  ASSERT_TRUE(issue_on(r, 3));
+  EXPECT_NE(issue_on(r, 3)->reason.find("unknown field 'colour'"), std::string::npos);
+  ASSERT_TRUE(issue_on(r, 4));
+  EXPECT_EQ(issue_on(r, 4)->field, "value");
+  ASSERT_TRUE(issue_on(r, 5));
+  ASSERT_TRUE(issue_on(r, 6));
+  EXPECT_EQ(issue_on(r, 6)->field, "tags");
+
+  auto env =
+      read_as(Format::json,
+              R"({"meta":{"x":[1,{"a":"]"}]},"resources":[{"value":"c.example"}],"errors":[]})");
+  ASSERT_EQ(env.entries.size(), 1u);
+  EXPECT_FALSE(env.summary.fatal);
+
+  const std::string nd =
+      "{\"value\":\"d.example\"}\n\n{\"value\":\"e.example\"\n{\"value\":\"" + kSha2 + "\"}\n";
+  auto n = read_as(Format::ndjson, nd);
+  ASSERT_EQ(n.entries.size(), 2u);
+  EXPECT_EQ(n.entries[1].line, 4u);
+  EXPECT_EQ(*n.entries[1].spec.type, "sha256");
+  ASSERT_TRUE(issue_on(n, 3));
+  EXPECT_EQ(issue_on(n, 3)->reason, "not valid JSON");
+}
+
+TEST(FeedJson, HostileShapesAreRefusedNotCrashed) {
+  auto deep = read_as(Format::json, "[" + std::string(5000, '[') + std::string(5000, ']') + "]");
+  EXPECT_EQ(deep.entries.size(), 0u);
+  EXPECT_EQ(deep.summary.errors, 1u);
+  EXPECT_NE(deep.issues.at(0).reason.find("nested deeper"), std::string::npos);
+  EXPECT_TRUE(read_as(Format::json, "[{\"value\":\"a.b\"}").summary.fatal);
+  EXPECT_TRUE(read_as(Format::json, "\"x\"").summary.fatal);
+  EXPECT_TRUE(read_as(Format::json, "{\"a\":1}").summary.fatal);
+  EXPECT_TRUE(read_as(Format::json, "[{\"value\":\"a.b\"}] trailing").summary.fatal);
+  EXPECT_EQ(read_as(Format::json, "[]").entries.size(), 0u);
+}
+
+TEST(FeedStix, SupportedPatterns) {
+  std::string why;
+  auto p =
+      feeds::parse_stix_pattern("[file:hashes.'SHA-256' = '" + kSha + "' OR file:hashes.MD5 = '" +
+                                    kMd5 + "'] OR [domain-name:value = 'it\\'s.example']",
+                                &why);
+  ASSERT_TRUE(p) << why;
+  ASSERT_EQ(p->size(), 3u);
+  EXPECT_EQ((*p)[0].first, "sha256");
+  EXPECT_EQ((*p)[1].first, "md5");
+  EXPECT_EQ((*p)[2].second, "it's.example");
+  EXPECT_TRUE(feeds::parse_stix_pattern("[ipv4-addr:value = '192.0.2.1']"));
+  EXPECT_TRUE(feeds::parse_stix_pattern("[ipv6-addr:value='::1']"));
+}
+
+TEST(FeedStix, RefusedPatternsSayWhy) {
+  std::string why;
+  EXPECT_FALSE(feeds::parse_stix_pattern("[url:value = 'http://x']", &why));
+  EXPECT_NE(why.find("unsupported object path 'url:value'"), std::string::npos);
+  EXPECT_FALSE(feeds::parse_stix_pattern(
+      "[domain-name:value = 'a.b' AND ipv4-addr:value = '1.2.3.4']", &why));
+  EXPECT_NE(why.find("AND"), std::string::npos);
+  EXPECT_FALSE(feeds::parse_stix_pattern("[domain-name:value LIKE '%.b']", &why));
+  EXPECT_FALSE(feeds::parse_stix_pattern("[domain-name:value != 'a.b']", &why));
+  EXPECT_FALSE(feeds::parse_stix_pattern("[domain-name:value = 'a.b'] WITHIN 5 SECONDS", &why));
+  EXPECT_FALSE(feeds::parse_stix_pattern("[domain-name:value = 'a.b'", &why));
+  EXPECT_FALSE(feeds::parse_stix_pattern("[domain-name:value = 'a.b]", &why));
+  EXPECT_FALSE(feeds::parse_stix_pattern("", &why));
+}
+
+TEST(FeedStix, BundleObjects) {
+  const std::string bundle = R"({"type":"bundle","id":"bundle--1","objects":[
+    {"type":"identity","id":"identity--1","name":"ACME"},
+    {"type":"indicator","pattern_type":"stix","name":"Emotet C2","description":"seen 2025",
+     "pattern":"[domain-name:value = 'C2.Example'] OR [ipv4-addr:value = '192.0.2.5']",
+     "valid_until":"2027-01-01T00:00:00.000Z","labels":["malicious-activity","emotet"]},
+    {"type":"indicator","pattern_type":"sigma","pattern":"title: x"},
+    {"type":"indicator","pattern":"[url:value = 'http://x']"},
+    {"type":"indicator","pattern":"[file:hashes.'SHA-256' = ')" +
+                             kSha + R"(']","revoked":true}
+  ]})";
+  auto r = read_as(Format::automatic, bundle);
+  ASSERT_EQ(r.entries.size(), 2u);
+  EXPECT_EQ(r.summary.skipped, 1u);
+  const auto& e = r.entries[0].spec;
+  EXPECT_EQ(*e.value, "c2.example");
+  EXPECT_EQ(*e.description, "Emotet C2: seen 2025");
+  EXPECT_EQ(*e.expiration, "2027-01-01T00:00:00Z");
+  EXPECT_EQ(*e.tags, (std::vector<std::string>{"malicious-activity", "emotet"}));
+  EXPECT_EQ(r.entries[1].line, 2u);
+  EXPECT_EQ(*r.entries[1].spec.type, "ipv4");
+  EXPECT_EQ(r.summary.errors, 3u);
+  ASSERT_TRUE(issue_on(r, 3));
+  EXPECT_EQ(issue_on(r, 3)->field, "pattern_type");
+  ASSERT_TRUE(issue_on(r, 4));
+  EXPECT_EQ(issue_on(r, 4)->field, "pattern");
+  ASSERT_TRUE(issue_on(r, 5));
+  EXPECT_EQ(issue_on(r, 5)->field, "revoked");
+}
+
+TEST(FeedRead, DetectsFormats) {
+  EXPECT_EQ(feeds::detect_format("type,value\n"), Format::csv);
+  EXPECT_EQ(feeds::detect_format("\xEF\xBB\xBFvalue\nx.com\n"), Format::csv);
+  EXPECT_EQ(feeds::detect_format("[{}]"), Format::json);
+  EXPECT_EQ(feeds::detect_format("{\"value\":\"a\"}\n{\"value\":\"b\"}\n"), Format::ndjson);
+  EXPECT_EQ(feeds::detect_format("{ \"type\" : \"bundle\", \"objects\": []}"), Format::stix);
+  EXPECT_EQ(feeds::detect_format("{\"resources\":[]}"), Format::json);
+  EXPECT_EQ(feeds::detect_format("example.com\n1.2.3.4\n"), Format::text);
+  EXPECT_EQ(feeds::parse_format("jsonl"), Format::ndjson);
+  EXPECT_FALSE(feeds::parse_format("xml"));
+}
+
+TEST(FeedRead, StreamsInBatchesAndStopsOnRequest) {
+  std::string text;
+  for (int i = 0; i < 2500; ++i) text += "h" + std::to_string(i) + ".example\n";
+  std::istringstream in(text);
+  feeds::ReadOptions o;
+  o.format = Format::automatic;  // detected as text, through the replayed head
+  o.batch_size = 1000;
+  std::vector<std::size_t> sizes;
+  auto s = feeds::read(in, o, [&](std::vector<feeds::FeedEntry>& b) {
+    sizes.push_back(b.size());
+    return true;
+  });
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{1000, 1000, 500}));
+  EXPECT_EQ(s.entries, 2500u);
+  EXPECT_TRUE(s.clean());
+
+  std::istringstream again(text);
+  std::size_t calls = 0;
+  auto stopped = feeds::read(again, o, [&](std::vector<feeds::FeedEntry>&) {
+    ++calls;
+    return false;
+  });
+  EXPECT_EQ(calls, 1u);
+  EXPECT_TRUE(stopped.stopped);
+  EXPECT_EQ(stopped.entries, 1000u);
+}
+
+TEST(FeedRead, MissingFileIsFatal) {
+  auto s = feeds::read_file("/nonexistent/feed.csv", {}, [](auto&) { return true; });
+  ASSERT_TRUE(s.fatal);
+  EXPECT_EQ(s.fatal->reason, "cannot open the file");
+}
+
+TEST(FeedCsv, ExportedIdColumnIsIgnored) {
+  auto r = read_as(Format::csv, "id,type,value\nabc,domain,x.example\n");
+  ASSERT_EQ(r.entries.size(), 1u);
+  EXPECT_FALSE(r.entries[0].spec.id);
+}
