@@ -14,22 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "falcon-emu-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 class MalformedTest : public EmulatorTest {
  protected:
   Options make_options() override {
@@ -121,8 +105,11 @@ TEST(StateFile, SurvivesRestartAndRefusesCorruption) {
     ASSERT_TRUE(d);
     EXPECT_EQ(d->status, 200);
   }
-  // Only the state file remains: temporary files were renamed into place.
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+  // The state file and its (compacted, so empty) journal remain: temporary files were renamed
+  // into place.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 2);
+  EXPECT_TRUE(fs::exists(file));
+  EXPECT_EQ(fs::file_size(file.string() + ".journal"), 0u);
   {
     Emulator emu(o);
     emu.start();

@@ -21,6 +21,8 @@ constexpr int kTokenLimit = 300;    // per source IP on /oauth2/token
 // Distinct (address, port) pairs remembered to count connections; beyond it the set starts
 // over, so a pair reused much later may count twice.
 constexpr std::size_t kMaxTrackedConnections = 4096;
+// Replies smaller than this go out uncompressed even to clients that accept gzip.
+constexpr std::size_t kCompressMinBytes = 2048;
 
 int port_of(const sockaddr_storage& a) {
   if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
@@ -237,6 +239,11 @@ void Emulator::Impl::stop() {
   shutdown_connections(port, -1);
   if (thread_.joinable()) thread_.join();
   server_.reset();
+  try {
+    svc.store.compact();
+  } catch (const std::exception&) {
+    // The journal still holds every write; the next start folds it in.
+  }
   running_ = false;
   stopping_ = false;
 }
@@ -600,7 +607,6 @@ void Emulator::Impl::serve(const httplib::Request& req, httplib::Response& res,
 
 void Emulator::Impl::send(const httplib::Request& req, httplib::Response& res, const Reply& reply,
                           const RateInfo& rate, const std::string& trace_id, double started) const {
-  (void)req;
   res.status = reply.status;
   res.set_header("X-Cs-Traceid", trace_id);
   res.set_header("X-Ratelimit-Limit", std::to_string(rate.limit));
@@ -625,6 +631,10 @@ void Emulator::Impl::send(const httplib::Request& req, httplib::Response& res, c
   }
   // Messages can echo client bytes; never let invalid UTF-8 turn a reply into an exception.
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  // gzip costs a ~268 KB zlib stream per reply and saves next to nothing on a small one.
+  if (res.body.size() < kCompressMinBytes) {
+    const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
+  }
 }
 
 void Emulator::Impl::drop_connection(const httplib::Request& req, httplib::Response& res) const {

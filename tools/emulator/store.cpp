@@ -10,6 +10,7 @@
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "validate.hpp"
 
@@ -100,10 +101,26 @@ void IndicatorStore::Tx::put(json record) {
   if (it != mut_.records_.end()) mut_.unindex(it->second);
   mut_.index(record);
   mut_.records_[id] = std::move(record);
-  dirty_ = true;
+  changed_.push_back(id);
 }
 
-IndicatorStore::IndicatorStore(std::string state_file) : state_file_(std::move(state_file)) {}
+IndicatorStore::IndicatorStore(std::string state_file)
+    : state_file_(std::move(state_file)),
+      journal_file_(state_file_.empty() ? "" : state_file_ + ".journal") {}
+
+IndicatorStore::~IndicatorStore() {
+  if (journal_fd_ >= 0) ::close(journal_fd_);
+}
+
+void IndicatorStore::compact() {
+  std::unique_lock lock(mu_);
+  if (journal_fd_ >= 0 && stats_.journal_bytes > 0) snapshot_locked();
+}
+
+IndicatorStore::PersistStats IndicatorStore::persist_stats() const {
+  std::shared_lock lock(mu_);
+  return stats_;
+}
 
 std::string IndicatorStore::key(const std::string& type, const std::string& value) {
   return type + '\n' + value;
@@ -170,7 +187,7 @@ void IndicatorStore::write(TimePoint now, const std::function<void(Tx&)>& fn) {
   Tx tx(*this);
   fn(tx);
   sweep_locked(now);  // records written with a past expiration expire right away
-  if (tx.dirty_) persist_locked();
+  if (!tx.changed_.empty()) append_locked(tx.changed_);
 }
 
 void IndicatorStore::clear() {
@@ -179,45 +196,131 @@ void IndicatorStore::clear() {
   active_.clear();
   expiries_.clear();
   next_expiry_.store(INT64_MAX);
-  persist_locked();
+  if (!state_file_.empty()) snapshot_locked();
 }
 
 void IndicatorStore::load() {
   if (state_file_.empty()) return;
+  const fs::path target(state_file_);
+  fs::path dir = target.parent_path();
+  if (dir.empty()) dir = ".";
   std::error_code ec;
-  if (!fs::exists(state_file_, ec)) return;
-  std::ifstream in(state_file_, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read state file '" + state_file_ + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  if (trim(text).empty()) return;  // e.g. a fresh mktemp file: nothing to lose
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {
-    corrupt(state_file_, std::string("not valid JSON: ") + e.what());
+  if (!fs::is_directory(dir, ec)) {
+    throw std::runtime_error("the folder of state file '" + state_file_ +
+                             "' does not exist or is not a folder");
   }
-  if (!doc.is_object() || !doc.contains("format") || doc["format"] != "falcon-emulator-state" ||
-      !doc.contains("indicators") || !doc["indicators"].is_array()) {
-    corrupt(state_file_, "not a falcon-emulator state document");
+  if (fs::is_directory(target, ec)) {
+    throw std::runtime_error("state file '" + state_file_ + "' is a folder");
   }
+  // Temporary snapshots of an earlier run that died before renaming them into place.
+  const std::string tmp_prefix = "." + target.filename().string() + ".tmp.";
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.compare(0, tmp_prefix.size(), tmp_prefix) == 0) fs::remove(entry.path(), ec);
+  }
+  // Opening the journal for append proves the folder writable before anything is served.
+  open_journal();
+
   std::unique_lock lock(mu_);
   records_.clear();
   active_.clear();
   expiries_.clear();
   next_expiry_.store(INT64_MAX);
-  for (const auto& rec : doc["indicators"]) {
+  const auto put = [&](const json& rec, bool from_journal) {
     if (const auto why = record_problem(rec)) corrupt(state_file_, *why);
     const std::string id = rec["id"].get<std::string>();
-    if (records_.count(id) != 0) corrupt(state_file_, "duplicate indicator id " + id);
+    auto it = records_.find(id);
+    if (it != records_.end()) {
+      if (!from_journal) corrupt(state_file_, "duplicate indicator id " + id);
+      unindex(it->second);
+    }
     index(rec);
     records_[id] = rec;
+  };
+
+  if (fs::exists(target, ec)) {
+    std::ifstream in(state_file_, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read state file '" + state_file_ + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    snapshot_bytes_ = text.size();
+    if (!trim(text).empty()) {  // empty: e.g. a fresh mktemp file, nothing to lose
+      json doc;
+      try {
+        doc = json::parse(text);
+      } catch (const json::exception& e) {
+        corrupt(state_file_, std::string("not valid JSON: ") + e.what());
+      }
+      if (!doc.is_object() || !doc.contains("format") || doc["format"] != "falcon-emulator-state" ||
+          !doc.contains("indicators") || !doc["indicators"].is_array()) {
+        corrupt(state_file_, "not a falcon-emulator state document");
+      }
+      for (const auto& rec : doc["indicators"]) put(rec, false);
+    }
+  }
+
+  // The journal: one JSON line per write. Only the last line can be torn (a crash during
+  // its append, so its write was never acknowledged); anything else is corruption.
+  std::ifstream jin(journal_file_, std::ios::binary);
+  std::stringstream js;
+  js << jin.rdbuf();
+  const std::string journal = js.str();
+  std::size_t pos = 0;
+  const auto bad = [&]() {
+    throw std::runtime_error("state journal '" + journal_file_ + "' is corrupt at byte " +
+                             std::to_string(pos) +
+                             "; refusing to start so no indicators are lost. Move the state "
+                             "file and its journal away to start with an empty store.");
+  };
+  while (pos < journal.size()) {
+    const std::size_t nl = journal.find('\n', pos);
+    if (nl == std::string::npos) break;  // torn tail
+    const json entry =
+        json::parse(journal.begin() + static_cast<std::ptrdiff_t>(pos),
+                    journal.begin() + static_cast<std::ptrdiff_t>(nl), nullptr, false);
+    if (!entry.is_object() || !entry.contains("put") || !entry["put"].is_array()) bad();
+    for (const auto& rec : entry["put"]) {
+      if (record_problem(rec)) bad();
+    }
+    for (const auto& rec : entry["put"]) put(rec, true);
+    pos = nl + 1;
+  }
+  // Fold the journal into a fresh snapshot (also drops a torn tail); a new store gets its
+  // (empty) state file at once.
+  if (!journal.empty() || !fs::exists(target, ec)) snapshot_locked();
+}
+
+void IndicatorStore::open_journal() {
+  if (journal_fd_ >= 0) return;
+  journal_fd_ = ::open(journal_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (journal_fd_ < 0) {
+    throw std::runtime_error("cannot write next to state file '" + state_file_ + "' (" +
+                             journal_file_ + ": " + std::strerror(errno) + ")");
   }
 }
 
-void IndicatorStore::persist_locked() const {
+void IndicatorStore::append_locked(const std::vector<std::string>& ids) {
   if (state_file_.empty()) return;
+  json put = json::array();
+  std::unordered_set<std::string> seen;
+  for (const auto& id : ids) {
+    if (!seen.insert(id).second) continue;
+    if (auto it = records_.find(id); it != records_.end()) put.push_back(it->second);
+  }
+  const std::string line = json{{"put", std::move(put)}}.dump() + "\n";
+  // One write of a whole line, then fsync: the reply goes out only once the line is durable.
+  write_all(journal_fd_, line, journal_file_);
+  if (::fdatasync(journal_fd_) != 0) {
+    throw std::runtime_error("fsync " + journal_file_ + " failed: " + std::strerror(errno));
+  }
+  ++stats_.journal_appends;
+  stats_.journal_bytes += line.size();
+  if (stats_.journal_bytes > std::max(kMinCompactBytes, snapshot_bytes_)) snapshot_locked();
+}
+
+void IndicatorStore::snapshot_locked() {
+  open_journal();
   json list = json::array();
   for (const auto& [id, rec] : records_) list.push_back(rec);
   const std::string data =
@@ -250,6 +353,14 @@ void IndicatorStore::persist_locked() const {
     ::fsync(dfd);
     ::close(dfd);
   }
+  // The snapshot holds everything now. A crash before this truncation only replays records
+  // the snapshot already has, which is harmless.
+  if (::ftruncate(journal_fd_, 0) != 0 || ::fdatasync(journal_fd_) != 0) {
+    throw std::runtime_error("cannot truncate " + journal_file_ + ": " + std::strerror(errno));
+  }
+  snapshot_bytes_ = data.size();
+  stats_.journal_bytes = 0;
+  ++stats_.snapshots;
 }
 
 }  // namespace falcon::emulator

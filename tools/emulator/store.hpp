@@ -1,5 +1,7 @@
 // The indicator store: api.IndicatorV1 records as JSON, indexed by id and by active
-// type+value, guarded by a shared_mutex, optionally persisted to a state file.
+// type+value, guarded by a shared_mutex, optionally persisted: a snapshot (the state file)
+// plus an append-only journal (<state file>.journal) of the records each write changed,
+// folded into a new snapshot once it outgrows it.
 #pragma once
 
 #include <atomic>
@@ -10,6 +12,7 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -44,15 +47,33 @@ class IndicatorStore {
     friend class IndicatorStore;
     explicit Tx(IndicatorStore& s) : View(s), mut_(s) {}
     IndicatorStore& mut_;
-    bool dirty_ = false;
+    std::vector<std::string> changed_;  // ids put, in order (repeats allowed)
   };
 
   /// `state_file` empty: in memory only.
   explicit IndicatorStore(std::string state_file = {});
+  ~IndicatorStore();
+  IndicatorStore(const IndicatorStore&) = delete;
+  IndicatorStore& operator=(const IndicatorStore&) = delete;
 
-  /// Loads the state file if it exists (an empty file counts as no indicators). Throws
-  /// std::runtime_error when it cannot be read or is not a state file this emulator wrote.
+  /// Checks the state file's folder exists and is writable, removes temporary files an
+  /// earlier crash left there, loads the snapshot if it exists (an empty file counts as no
+  /// indicators), replays the journal and compacts. Throws std::runtime_error when the folder
+  /// is unusable or a file cannot be read or is not one this emulator wrote.
   void load();
+
+  /// Folds the journal into the snapshot now (the emulator does so when it stops).
+  void compact();
+
+  /// Journal bytes that trigger a compaction: the larger of this and the last snapshot's size.
+  static constexpr std::size_t kMinCompactBytes = 4 * 1024 * 1024;
+  /// Persistence counters, for tests and benchmarks.
+  struct PersistStats {
+    std::uint64_t journal_appends = 0;
+    std::uint64_t snapshots = 0;
+    std::uint64_t journal_bytes = 0;  ///< since the last snapshot
+  };
+  PersistStats persist_stats() const;
 
   /// Runs `fn` under a shared lock, after marking indicators whose expiration passed `now`.
   void read(TimePoint now, const std::function<void(const View&)>& fn) const;
@@ -69,9 +90,15 @@ class IndicatorStore {
   // Requires the exclusive lock; touches only the mutable members (expiry follows the clock).
   void sweep_locked(TimePoint now) const;
   void sweep(TimePoint now) const;
-  void persist_locked() const;
+  void append_locked(const std::vector<std::string>& ids);
+  void snapshot_locked();
+  void open_journal();
 
   std::string state_file_;
+  std::string journal_file_;
+  int journal_fd_ = -1;
+  std::size_t snapshot_bytes_ = 0;
+  PersistStats stats_;
   mutable std::shared_mutex mu_;
   // Mutable: expiry is applied lazily by readers (it is a function of time, not of a request).
   mutable std::unordered_map<std::string, nlohmann::json> records_;
