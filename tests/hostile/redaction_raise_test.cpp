@@ -1,6 +1,5 @@
-// Issue 7 §2.4, pending: Response::raise_for_status() on an API error reply that echoes the
-// bearer token throws an Exception whose what() carries the token unredacted (main at 8be1115).
-// Enable as tests/hostile/redaction_raise_test.cpp once the SDK redacts it.
+// Issue 7 §2.4: Response::raise_for_status() on an API error reply that echoes the bearer token
+// throws an Exception whose what() does not carry the token (it did before 1a7433a).
 #include "hostile_support.hpp"
 
 namespace hostile {
