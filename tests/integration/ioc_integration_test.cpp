@@ -991,10 +991,10 @@ TEST_F(IocIntegration, ValidationErrorsNeverReachTheEmulator) {
   }
   {
     falcon::ProcessesRanOnOptions o;
-    o.type = "domain";
+    o.type = "sha1";
     o.value = "example.com";
     o.device_id = "not-a-device";
-    results.emplace_back("processes_ran_on with a bad device", ioc.processes_ran_on(o));
+    results.emplace_back("processes_ran_on with an unknown type", ioc.processes_ran_on(o));
   }
   for (const auto& [what, r] : results) {
     SCOPED_TRACE(what);
