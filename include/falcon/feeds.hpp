@@ -42,7 +42,7 @@ std::optional<Format> parse_format(std::string_view name);
 
 /// One indicator read from a feed: `spec` has `type` and `value` set and normalised.
 struct FeedEntry {
-  IndicatorSpec spec;
+  IndicatorSpec spec;  ///< The indicator, normalised.
   /// Where it came from: the 1-based line of the record (CSV, NDJSON, text), or the 1-based
   /// object number in the array (JSON, STIX).
   std::size_t line = 0;
@@ -59,7 +59,7 @@ struct FeedIssue {
 
 /// How to read.
 struct ReadOptions {
-  Format format = Format::automatic;
+  Format format = Format::automatic;  ///< The feed's format; automatic guesses it.
   /// Entries per call of the batch callback (1-100,000).
   std::size_t batch_size = 1000;
   /// Largest CSV record, text/NDJSON line, or JSON/STIX object, in bytes. A larger one is an
@@ -105,9 +105,9 @@ ReadSummary read_file(const std::string& path, const ReadOptions& options,
 
 /// Reads everything into memory (convenience for small feeds and tests).
 struct ReadAll {
-  std::vector<FeedEntry> entries;
-  std::vector<FeedIssue> issues;  ///< Errors and duplicates, in input order.
-  ReadSummary summary;
+  std::vector<FeedEntry> entries;  ///< Every entry read.
+  std::vector<FeedIssue> issues;   ///< Errors and duplicates, in input order.
+  ReadSummary summary;             ///< Counts, duplicates and errors.
 };
 /// Reads all of `in` with read().
 ReadAll read_all(std::istream& in, const ReadOptions& options = {});

@@ -38,7 +38,9 @@ class Expr {
   friend Expr operator&&(const Expr& a, const Expr& b);
   /// OR: `a,b`.
   friend Expr operator||(const Expr& a, const Expr& b);
+  /// Same FQL text.
   friend bool operator==(const Expr& a, const Expr& b) { return a.text_ == b.text_; }
+  /// Different FQL text.
   friend bool operator!=(const Expr& a, const Expr& b) { return !(a == b); }
 
  private:
@@ -50,14 +52,14 @@ class Expr {
   Kind kind_ = Kind::atom;
 };
 
-/// `'v'` with `\` and `'` escaped by a backslash.
+/// `'v'` with backslashes and single quotes escaped by a backslash.
 std::string quote(std::string_view value);
 
 /// RFC 3339 UTC with seconds, as FQL compares timestamps: "2025-01-01T00:00:00Z".
 std::string timestamp(std::chrono::system_clock::time_point t);
 
-/// `field:'value'`, exact. A value containing `*` (which FQL would read as a wildcard) is sent
-/// as the one-element set `field:['value']`, which matches exactly.
+/// `field:'value'`, exact. A value containing an asterisk (which FQL would read as a
+/// wildcard) is sent as a one-element FQL set, which matches exactly.
 Expr eq(std::string_view field, std::string_view value);
 /// `field:'value'` for a C string (so string literals do not pick the bool overload).
 inline Expr eq(std::string_view field, const char* value) {

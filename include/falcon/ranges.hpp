@@ -39,12 +39,17 @@ namespace detail {
 /// Reads the pages of one after-cursor search; shared by the ranges.
 class PageCursor {
  public:
+  /// Fetches one page for the given options.
   using Fetch = std::function<Response(const IndicatorQueryOptions&)>;
+  /// A cursor that starts at `options` and fetches nothing until next().
   PageCursor(Fetch fetch, IndicatorQueryOptions options, bool throw_on_error);
   /// Reads the next page into `out`; false at the end or on a failure (see error()).
   bool next(nlohmann::json& out);
+  /// The failed page's response, if a page failed.
   const std::optional<Response>& error() const noexcept { return error_; }
+  /// Pages read so far.
   std::size_t pages() const noexcept { return pages_; }
+  /// meta.pagination.total of the last page read, if any.
   std::optional<std::int64_t> total() const noexcept { return total_; }
 
  private:
@@ -70,23 +75,29 @@ class PagedRange {
   /// failed.
   class iterator {
    public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = T;
-    using difference_type = std::ptrdiff_t;
-    using pointer = const T*;
-    using reference = const T&;
+    using iterator_category = std::input_iterator_tag;  ///< Single pass.
+    using value_type = T;                               ///< The element type.
+    using difference_type = std::ptrdiff_t;             ///< Unused distance type.
+    using pointer = const T*;                           ///< Pointer to an element.
+    using reference = const T&;                         ///< Reference to an element.
 
     iterator() = default;
+    /// The current element.
     reference operator*() const { return state_->items[state_->pos]; }
+    /// The current element's members.
     pointer operator->() const { return &state_->items[state_->pos]; }
+    /// Advances, fetching the next page when this one is used up.
     iterator& operator++() {
       if (++state_->pos >= state_->items.size()) state_->load();
       return *this;
     }
+    /// Advances (post-increment; returns nothing, as for any input iterator).
     void operator++(int) { ++*this; }
+    /// Equal when both are at the end or both are not.
     friend bool operator==(const iterator& a, const iterator& b) {
       return a.at_end() == b.at_end();
     }
+    /// Not equal.
     friend bool operator!=(const iterator& a, const iterator& b) { return !(a == b); }
 
    private:

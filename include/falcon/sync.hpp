@@ -74,10 +74,10 @@ struct FieldChange {
 
 /// One planned change.
 struct Change {
-  ChangeKind kind = ChangeKind::create;
-  std::string type;                 ///< Indicator type.
-  std::string value;                ///< Normalised value.
-  std::string id;                   ///< The existing indicator's id (all but create).
+  ChangeKind kind = ChangeKind::create;  ///< What the change does.
+  std::string type;                      ///< Indicator type.
+  std::string value;                     ///< Normalised value.
+  std::string id;                        ///< The existing indicator's id (all but create).
   std::size_t line = 0;             ///< Feed line/object of the entry (0 for remove and expire).
   std::vector<FieldChange> fields;  ///< update/adopt: the differing fields.
   std::string existing_source;      ///< conflict/adopt: the source the indicator has now.
@@ -91,10 +91,10 @@ struct Options {
   /// The feed's name: set as `source` on what it creates (and adopts), and the default scope.
   /// 1-256 characters. Required unless `scope` is given.
   std::string source;
-  /// FQL selecting the indicators the feed owns; default `source:'<source>'` (fql::eq).
+  /// FQL selecting the indicators the feed owns; default `source:'SOURCE'` (fql::eq).
   std::optional<std::string> scope;
-  OnMissing on_missing = OnMissing::remove;
-  bool adopt = false;  ///< Take over values that exist outside the scope.
+  OnMissing on_missing = OnMissing::remove;  ///< What to do with what the feed dropped.
+  bool adopt = false;                        ///< Take over values that exist outside the scope.
   /// Page size of the scope read (1-2000).
   std::int64_t page_size = 2000;
   /// Values per conflict lookup request (the filter goes in the URL).
@@ -108,13 +108,13 @@ struct Options {
 struct Plan {
   std::vector<Change> changes;  ///< In order: creates, updates, adopts, conflicts, removals.
   std::string scope;            ///< The FQL scope that was read.
-  OnMissing on_missing = OnMissing::remove;
-  std::string source;         ///< Options::source.
-  std::size_t desired = 0;    ///< Valid, distinct feed entries.
-  std::size_t existing = 0;   ///< Indicators read in the scope.
-  std::size_t unchanged = 0;  ///< In both and equal.
-  std::size_t kept = 0;       ///< Missing from the feed, kept (on_missing keep, or expired).
-  std::size_t requests = 0;   ///< Read requests made.
+  OnMissing on_missing = OnMissing::remove;  ///< What to do with what the feed dropped.
+  std::string source;                        ///< Options::source.
+  std::size_t desired = 0;                   ///< Valid, distinct feed entries.
+  std::size_t existing = 0;                  ///< Indicators read in the scope.
+  std::size_t unchanged = 0;                 ///< In both and equal.
+  std::size_t kept = 0;      ///< Missing from the feed, kept (on_missing keep, or expired).
+  std::size_t requests = 0;  ///< Read requests made.
   /// Feed entries plan() refused (bad type/value, duplicates), with their lines.
   std::vector<feeds::FeedIssue> invalid;
   /// A read that failed: the plan is incomplete and apply() refuses it.
