@@ -53,6 +53,8 @@ TEST_F(ConcurrencyHeld, SixteenWritingThreadsHoldAtMostSeventeenConnections) {
   }
   for (auto& th : threads) th.join();
   const falcon::TransportStats s = transport->stats();
+  RecordProperty("peak_open_sockets", static_cast<int>(s.peak_open_sockets));
+  RecordProperty("new_connections", static_cast<int>(s.new_connections));
   EXPECT_EQ(created.load(), kThreads * kRounds);
   EXPECT_EQ(searched.load(), kThreads * kRounds);
   // Every create opened a connection of its own, so the gauge saw real churn.
