@@ -580,14 +580,22 @@ int main(int argc, char** argv) {
              {"calls_per_s", r.out["calls_per_s"]},
              {"connections", emu_delta(r, "connections")},
              {"client_cpu_us_per_call", r.out["cpu_us_per_call"]},
+             {"emulator_cpu_us_per_call", emu_cpu * 1e6 / static_cast<double>(thread_calls)},
              {"client_cores_busy", wall > 0 ? client_cpu / wall : 0.0},
              {"emulator_cores_busy", wall > 0 ? emu_cpu / wall : 0.0},
              {"peak_rss_mib", static_cast<double>(r.maxrss_kib) / 1024}};
+    // With client and server sharing the cores, the most calls/s the CPU allows is
+    // cores / (client CPU + emulator CPU per call).
+    const double per_call = (client_cpu + emu_cpu) / static_cast<double>(thread_calls);
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    row["cpu_ceiling_calls_per_s"] = per_call > 0 ? cores / per_call : 0.0;
     std::printf(
-        "  %2s threads: %8.0f calls/s  %3g connections  cores busy: client %.2f, "
-        "emulator %.2f (of 2)\n",
+        "  %2s threads: %8.0f calls/s  %3g connections  CPU per call: client %.1f us, "
+        "emulator %.1f us -> ceiling %.0f calls/s on %u cores; cores busy %.2f + %.2f\n",
         t.c_str(), row["calls_per_s"].get<double>(), row["connections"].get<double>(),
-        row["client_cores_busy"].get<double>(), row["emulator_cores_busy"].get<double>());
+        row["client_cpu_us_per_call"].get<double>(), row["emulator_cpu_us_per_call"].get<double>(),
+        row["cpu_ceiling_calls_per_s"].get<double>(), cores, row["client_cores_busy"].get<double>(),
+        row["emulator_cores_busy"].get<double>());
     th.push_back(row);
   }
   result["threads"] = th;

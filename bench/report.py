@@ -63,6 +63,7 @@ def main():
     ap.add_argument("--nproc", type=int, default=os.cpu_count())
     ap.add_argument("--elapsed", type=int, default=0)
     ap.add_argument("--quick", default="0")
+    ap.add_argument("--loadavg", default="", help="/proc/loadavg before the run")
     a = ap.parse_args()
 
     e2e = load(os.path.join(a.raw, "e2e.json"))
@@ -123,7 +124,10 @@ def main():
         busy = row["client_cores_busy"] + row["emulator_cores_busy"]
         fig(sec, f"{row['threads']} threads: calls/s", row["calls_per_s"], "calls/s", base,
             row["calls_per_s"] / base if base else None, None, "reported",
-            f"{row['connections']:.0f} connections; cores busy: client "
+            f"{row['connections']:.0f} connections; CPU per call: client "
+            f"{row['client_cpu_us_per_call']:.1f} us + emulator "
+            f"{row['emulator_cpu_us_per_call']:.1f} us, so {a.nproc} cores allow at most "
+            f"{row['cpu_ceiling_calls_per_s']:,.0f} calls/s; cores busy: client "
             f"{row['client_cores_busy']:.2f} + emulator {row['emulator_cores_busy']:.2f} = "
             f"{busy:.2f} of {a.nproc}")
 
@@ -162,6 +166,8 @@ def main():
         "kernel": platform.release(),
         "quick": a.quick == "1",
         "benchmarks_seconds": a.elapsed,
+        "loadavg_before": a.loadavg,
+        "loadavg_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "ok": bool(e2e.get("ok", False)),
         "figures": figures,
         "raw": {"e2e": e2e, "decode": dec},
@@ -178,6 +184,8 @@ def main():
         f"- commit: `{a.commit}`{' (with uncommitted changes)' if a.dirty == 'true' else ''}",
         f"- machine: {a.nproc} cores, {cpu_model()}, Linux {platform.release()}",
         f"- benchmarks took {a.elapsed} s{' (BENCH_QUICK: reduced counts)' if a.quick == '1' else ''}",
+        f"- load average before / after: {a.loadavg or 'n/a'} / "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (the machine may be shared)",
         "",
         "CPU times are of the client process alone (getrusage); the emulator runs in its own "
         "process. Ratios are to the floor measured in the same run.",

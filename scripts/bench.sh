@@ -50,6 +50,7 @@ else
 fi
 ENCODINGS="${BENCH_ENCODINGS:-sdk-default,identity,gzip}"
 
+LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
 start=$(date +%s)
 step() { echo; echo "== $* ($(($(date +%s) - start)) s)"; }
 
@@ -84,5 +85,6 @@ step "writing $OUT/latest.json and $OUT/latest.md (benchmarks took ${elapsed} s)
 COMMIT="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
 DIRTY="$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo true || echo false)"
 python3 bench/report.py --raw "$RAW" --out "$OUT" --commit "$COMMIT" --dirty "$DIRTY" \
-  --nproc "$(nproc)" --elapsed "$elapsed" --quick "${BENCH_QUICK:-0}"
+  --nproc "$(nproc)" --elapsed "$elapsed" --quick "${BENCH_QUICK:-0}" \
+  --loadavg "$LOADAVG"
 echo "bench.sh: done in $(($(date +%s) - start)) s"
