@@ -653,14 +653,26 @@ int main(int argc, char** argv) {
              {"emulator_cpu_s", emu_cpu},
              {"client_cores_busy", wall > 0 ? client_cpu / wall : 0.0},
              {"emulator_cores_busy", wall > 0 ? emu_cpu / wall : 0.0},
+             {"client_cpu_us_per_indicator",
+              client_cpu * 1e6 / std::max(1.0, r.out["created"].get<double>())},
+             {"emulator_cpu_us_per_indicator",
+              emu_cpu * 1e6 / std::max(1.0, r.out["created"].get<double>())},
+             // The emulator's store takes one write at a time (an exclusive lock), so one core
+             // of its CPU per indicator caps the rate whatever the concurrency.
+             {"emulator_ceiling_indicators_per_s",
+              emu_cpu > 0 ? r.out["created"].get<double>() / emu_cpu : 0.0},
              {"bound_by", emu_cpu >= client_cpu ? "emulator CPU" : "client CPU"},
              {"peak_rss_mib", static_cast<double>(r.maxrss_kib) / 1024}};
     std::printf(
-        "  concurrency %s: %8.0f indicators/s (%ld created, %ld requests, %.2f s)  cores "
-        "busy: client %.2f, emulator %.2f -> %s\n",
+        "  concurrency %s: %8.0f indicators/s (%ld created, %ld requests, %.2f s)  CPU per "
+        "indicator: client %.1f us, emulator %.1f us (one write at a time: at most %.0f/s)"
+        "  cores busy: client %.2f, emulator %.2f -> %s\n",
         c.c_str(), row["indicators_per_s"].get<double>(), r.out["created"].get<long>(),
-        r.out["requests"].get<long>(), wall, row["client_cores_busy"].get<double>(),
-        row["emulator_cores_busy"].get<double>(), row["bound_by"].get<std::string>().c_str());
+        r.out["requests"].get<long>(), wall, row["client_cpu_us_per_indicator"].get<double>(),
+        row["emulator_cpu_us_per_indicator"].get<double>(),
+        row["emulator_ceiling_indicators_per_s"].get<double>(),
+        row["client_cores_busy"].get<double>(), row["emulator_cores_busy"].get<double>(),
+        row["bound_by"].get<std::string>().c_str());
     bk.push_back(row);
   }
   result["bulk_create"] = bk;

@@ -152,7 +152,10 @@ def main():
         fig(sec, f"{row['created']:,} indicators at concurrency {row['concurrency']}",
             row["indicators_per_s"], "indicators/s", b0,
             row["indicators_per_s"] / b0 if b0 else None, None, "reported",
-            f"{row['requests']} requests, {row['wall_s']:.2f} s; cores busy: client "
+            f"{row['requests']} requests, {row['wall_s']:.2f} s; CPU per indicator: client "
+            f"{row['client_cpu_us_per_indicator']:.1f} us, emulator "
+            f"{row['emulator_cpu_us_per_indicator']:.1f} us (its writes are serialized: at most "
+            f"{row['emulator_ceiling_indicators_per_s']:,.0f}/s); cores busy: client "
             f"{row['client_cores_busy']:.2f}, emulator {row['emulator_cores_busy']:.2f} -> "
             f"bound by {row['bound_by']}")
 

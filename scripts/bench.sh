@@ -7,7 +7,7 @@
 #   scripts/bench.sh                 # build + run everything
 #   BENCH_QUICK=1 scripts/bench.sh   # smaller counts, for trying the script itself
 #
-# Environment: BENCH_BUILD_DIR (default build/bench), BENCH_JOBS (default 2), BENCH_ROUNDS (5),
+# Environment: BENCH_BUILD_DIR (default build/bench), BENCH_JOBS (default 2), BENCH_ROUNDS (7),
 # BENCH_CALLS (2000), BENCH_ENCODINGS (sdk-default,identity,gzip).
 # Benchmarks are not tests: nothing here is run by ctest or CI.
 set -euo pipefail
@@ -45,7 +45,7 @@ if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   ROUNDS=2 CALLS=500 PAGE_SMALL=2000 PAGE_LARGE=5000 BULK=5000 THREAD_CALLS=1000 SYNC=2000
   SDK_MIN_TIME=0.05 SECS=1
 else
-  ROUNDS="${BENCH_ROUNDS:-5}" CALLS="${BENCH_CALLS:-2000}" PAGE_SMALL=10000 PAGE_LARGE=100000
+  ROUNDS="${BENCH_ROUNDS:-7}" CALLS="${BENCH_CALLS:-2000}" PAGE_SMALL=10000 PAGE_LARGE=100000
   BULK=100000 THREAD_CALLS=4000 SYNC=100000 SDK_MIN_TIME=0.5 SECS=2
 fi
 ENCODINGS="${BENCH_ENCODINGS:-sdk-default,identity,gzip}"
