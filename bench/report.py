@@ -89,6 +89,11 @@ def main():
             f"median of {row['rounds']} interleaved rounds of {row['calls_per_round']} calls; "
             f"per-round ratios {fmt(row['cpu_ratio_min'])}-{fmt(row['cpu_ratio_max'])}; {same}; "
             f"SDK encoding via {row['sdk_encoding_applied_via']}")
+        best = row.get("cpu_ratio_of_best_rounds")
+        if best is not None:
+            fig(sec, "client CPU per call, best round", s["cpu_us_per_call_best"], "us",
+                f["cpu_us_per_call_best"], best, None, "reported",
+                "least disturbed round of each: load only adds CPU time")
         ins_ratio = row.get("instructions_ratio")
         fig(sec, "instructions per call (user space)", s["instructions_per_call"], "",
             f["instructions_per_call"], ins_ratio, None, "reported",
