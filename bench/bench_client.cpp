@@ -177,6 +177,10 @@ int floor_loop(const Args& a) {
   std::string body;
   body.reserve(16384);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  // The SDK's default time limits, so a stuck server cannot hang the run (and the floor pays
+  // for the same timers the SDK sets).
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60'000L);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &collect);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
 
