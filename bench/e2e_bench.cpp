@@ -11,6 +11,7 @@
 // exact request each client puts on the wire and checks they are the same; (2) threads sharing
 // one Client; (3) paging small vs large; (4) bulk create at concurrency 1, 2, 4.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <spawn.h>
@@ -321,6 +322,59 @@ Run run_client(const std::vector<std::string>& args, bool count_emulator = true)
   return r;
 }
 
+// Instructions the client executes, counted by valgrind's callgrind (deterministic, whatever
+// else the machine is doing; this VM has no hardware counter). -1 when valgrind is missing or
+// BENCH_CALLGRIND=0.
+long long callgrind_total(const std::vector<std::string>& args) {
+  const char* off = std::getenv("BENCH_CALLGRIND");
+  if (off != nullptr && std::string(off) == "0") return -1;
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addclose(&fa, p[0]);
+  std::vector<std::string> all{"valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                               client_path};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const bool started = posix_spawnp(&pid, "valgrind", &fa, nullptr, argv.data(), environ) == 0;
+  posix_spawn_file_actions_destroy(&fa);
+  close(p[1]);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while (started && (n = read(p[0], buf, sizeof(buf))) > 0) {
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  close(p[0]);
+  if (!started) return -1;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const auto at = text.find("Collected : ");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos) return -1;
+  return std::atoll(text.c_str() + at + 12);
+}
+
+// Per call: the difference of two runs of different lengths, so the start-up, the token and
+// the warm-up call cancel out.
+double callgrind_per_call(std::vector<std::string> args) {
+  constexpr long kShort = 100, kLong = 600;
+  auto with_calls = [&](long calls) {
+    std::vector<std::string> a = args;
+    a.insert(a.end(), {"--calls", std::to_string(calls)});
+    return callgrind_total(a);
+  };
+  const long long small = with_calls(kShort);
+  const long long large = small < 0 ? -1 : with_calls(kLong);
+  if (small < 0 || large < small) return -1;
+  return static_cast<double>(large - small) / static_cast<double>(kLong - kShort);
+}
+
 double emu_delta(const Run& r, const char* key) {
   return r.emu_after.value(key, 0.0) - r.emu_before.value(key, 0.0);
 }
@@ -488,6 +542,33 @@ json compare(const std::string& encoding, const std::string& id, int rounds, lon
     j["instructions_ratio"] = falcon_bench::median(s_ins) / falcon_bench::median(f_ins);
   } else {
     j["instructions_ratio"] = nullptr;
+  }
+  {
+    // The same two loops under callgrind: instructions per call that the machine's load
+    // cannot move. --calls is appended by callgrind_per_call (the last one given wins).
+    auto strip_calls = [](std::vector<std::string> a) {
+      for (std::size_t i = 0; i + 1 < a.size(); ++i) {
+        if (a[i] == "--calls") {
+          a.erase(a.begin() + static_cast<std::ptrdiff_t>(i),
+                  a.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+          break;
+        }
+      }
+      return a;
+    };
+    const double f_cg = callgrind_per_call(strip_calls(floor_args));
+    const double s_cg = f_cg < 0 ? -1 : callgrind_per_call(strip_calls(sdk_args));
+    if (f_cg > 0 && s_cg > 0) {
+      j["floor"]["callgrind_instructions_per_call"] = f_cg;
+      j["sdk"]["callgrind_instructions_per_call"] = s_cg;
+      j["callgrind_instructions_ratio"] = s_cg / f_cg;
+      std::printf("  %-12s callgrind: floor %.0f  sdk %.0f instructions per call, ratio %.2f\n",
+                  encoding.c_str(), f_cg, s_cg, s_cg / f_cg);
+    } else {
+      j["callgrind_instructions_ratio"] = nullptr;
+      std::printf("  %-12s callgrind: n/a (valgrind missing or BENCH_CALLGRIND=0)\n",
+                  encoding.c_str());
+    }
   }
   std::printf(
       "  %-12s wire AE %-26s floor %6.1f us  sdk %6.1f us  ratio %.2f (%.2f-%.2f)  conns %g/%g  "

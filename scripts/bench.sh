@@ -24,6 +24,8 @@ mkdir -p "$OUT" "$RAW"
 need=()
 dpkg -s libbenchmark-dev >/dev/null 2>&1 || need+=(libbenchmark-dev)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# Instructions per call come from callgrind: this VM has no hardware counter for perf.
+command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 if ((${#need[@]})); then
   echo "bench.sh: installing ${need[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
