@@ -39,7 +39,8 @@ fi
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFALCON_BUILD_BENCH=ON \
   -DFALCON_BUILD_TESTS=OFF -DFALCON_BUILD_EXAMPLES=OFF -DFALCON_BUILD_TOOLS=OFF \
   "${launcher[@]}" >"$RAW/configure.log"
-TARGETS=(bench_client bench_e2e bench_decode bench_sdk bench_threads bench_emulator_rps bench_sync)
+TARGETS=(bench_client bench_e2e bench_decode bench_sdk bench_threads bench_emulator_rps bench_sync
+         bench_page_encoding)
 ninja -C "$BUILD" -j"$JOBS" "${TARGETS[@]}"
 B="$BUILD/bench"
 
@@ -63,6 +64,10 @@ step "bench_e2e: floor vs SDK, threads, paging, bulk create"
 "$B/bench_e2e" --client "$B/bench_client" --json "$RAW/e2e.json" --rounds "$ROUNDS" \
   --calls "$CALLS" --encodings "$ENCODINGS" --page-small "$PAGE_SMALL" \
   --page-large "$PAGE_LARGE" --bulk "$BULK" --thread-calls "$THREAD_CALLS" | tee "$RAW/e2e.txt"
+
+step "bench_page_encoding: what accept_encoding costs and saves on a 2,000-record page"
+"$B/bench_page_encoding" "$([[ "${BENCH_QUICK:-0}" == 1 ]] && echo 3 || echo 20)" |
+  tee "$RAW/page_encoding.txt"
 
 step "bench_sdk: SDK overhead per call over a FakeTransport"
 "$B/bench_sdk" --benchmark_min_time="$SDK_MIN_TIME" | tee "$RAW/sdk.txt"
