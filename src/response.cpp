@@ -173,25 +173,25 @@ void take(element v, std::optional<bool>& out) {
     out.reset();
   }
 }
-// nlohmann's get<int64_t>() takes any number (a double is truncated); a double out of range
-// would be undefined behaviour there and is left unset here.
-void take(element v, std::optional<std::int64_t>& out) {
-  out.reset();
+// A JSON number as nlohmann's get<int64_t>() reads it (a double is truncated); a double out of
+// int64's range, undefined behaviour there, is nullopt here. Anything else: nullopt.
+std::optional<std::int64_t> number_as_int64(element v) {
   switch (v.type()) {
     case element_type::INT64:
-      out = v.get_int64().value();
-      break;
+      return v.get_int64().value();
     case element_type::UINT64:
-      out = static_cast<std::int64_t>(v.get_uint64().value());
-      break;
+      return static_cast<std::int64_t>(v.get_uint64().value());
     case element_type::DOUBLE: {
       const double d = v.get_double().value();
-      if (std::isfinite(d) && d >= -9.2e18 && d <= 9.2e18) out = static_cast<std::int64_t>(d);
-      break;
+      if (std::isfinite(d) && d >= -9.2e18 && d <= 9.2e18) return static_cast<std::int64_t>(d);
+      return std::nullopt;
     }
     default:
-      break;
+      return std::nullopt;
   }
+}
+void take(element v, std::optional<std::int64_t>& out) {
+  out = number_as_int64(v);
 }
 void take(element v, std::vector<std::string>& out) {
   out.clear();
@@ -414,23 +414,11 @@ std::vector<ApiError> Response::api_errors() const {
 
 namespace {
 
+// json_int() of the text path: a number, or a string of digits.
 std::optional<std::int64_t> simd_int(const std::optional<element>& v) {
   if (!v) return std::nullopt;
-  switch (v->type()) {
-    case element_type::INT64:
-      return v->get_int64().value();
-    case element_type::UINT64:
-      return static_cast<std::int64_t>(v->get_uint64().value());
-    case element_type::DOUBLE: {
-      const double d = v->get_double().value();
-      if (std::isfinite(d) && d >= -9.2e18 && d <= 9.2e18) return static_cast<std::int64_t>(d);
-      return std::nullopt;
-    }
-    case element_type::STRING:
-      return to_int(v->get_string().value());
-    default:
-      return std::nullopt;
-  }
+  if (v->type() == element_type::STRING) return to_int(v->get_string().value());
+  return number_as_int64(*v);
 }
 
 // meta.pagination read from the reply text, for pagers that never need the whole envelope.
