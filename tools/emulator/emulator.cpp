@@ -71,6 +71,10 @@ json Emulator::indicator(const std::string& id) const {
   return out;
 }
 
+std::uint64_t Emulator::records_visited() const {
+  return impl_->svc.store.records_visited();
+}
+
 std::size_t Emulator::indicator_count() const {
   std::size_t n = 0;
   impl_->svc.store.read(impl_->svc.now(), [&](const IndicatorStore::View& v) { n = v.size(); });

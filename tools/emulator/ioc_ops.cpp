@@ -87,60 +87,7 @@ void finish_record(json& rec, const std::string& client, TimePoint now) {
 
 // ---- search -------------------------------------------------------------------------------
 
-// A sort key normalized so that records, and the value inside an `after` cursor, compare the
-// same way: booleans < numbers < times < strings, nulls last in either direction.
-struct Key {
-  int kind = 4;  // 0 bool, 1 number, 2 time, 3 string, 4 null
-  double num = 0;
-  std::int64_t time = 0;
-  std::string str;
-};
-
-bool is_time_field(const std::string& f) {
-  return f == "created_on" || f == "modified_on" || f == "expiration";
-}
-
-Key make_key(const json& v, bool time_field) {
-  Key k;
-  if (v.is_boolean()) {
-    k.kind = 0;
-    k.num = v.get<bool>() ? 1 : 0;
-  } else if (v.is_number()) {
-    k.kind = 1;
-    k.num = v.get<double>();
-  } else if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    if (time_field) {
-      if (auto t = parse_time(s)) {
-        k.kind = 2;
-        k.time = to_ns(*t);
-        return k;
-      }
-    }
-    k.kind = 3;
-    k.str = s;
-  } else if (!v.is_null()) {
-    k.kind = 3;
-    k.str = v.dump();
-  }
-  return k;
-}
-
-int compare_keys(const Key& a, const Key& b, bool descending) {
-  if (a.kind == 4 || b.kind == 4) return a.kind == b.kind ? 0 : (a.kind == 4 ? 1 : -1);
-  int c = 0;
-  if (a.kind != b.kind) {
-    c = a.kind < b.kind ? -1 : 1;
-  } else if (a.kind == 2) {
-    c = a.time < b.time ? -1 : a.time > b.time ? 1 : 0;
-  } else if (a.kind == 3) {
-    c = a.str.compare(b.str);
-    c = c < 0 ? -1 : c > 0 ? 1 : 0;
-  } else {
-    c = a.num < b.num ? -1 : a.num > b.num ? 1 : 0;
-  }
-  return descending ? -c : c;
-}
+using Key = SortKey;
 
 struct Item {
   const json* rec;
@@ -191,7 +138,7 @@ SearchParams parse_search(Service& s, const Call& c) {
       throw ApiError(400, "invalid after token");
     }
     p.has_after = true;
-    p.after_key = make_key(cur[0], is_time_field(p.sort.field));
+    p.after_key = make_sort_key(cur[0], is_time_sort_field(p.sort.field));
     p.after_id = cur[1].get<std::string>();
   }
   if (offset) {
@@ -204,22 +151,55 @@ SearchParams parse_search(Service& s, const Call& c) {
   return p;
 }
 
+// The index that answers this search, if any: no filter, or one plain equality on a field
+// the store groups by (FqlFilter::simple_equality). Other filters scan every record.
+std::optional<std::pair<IndexSpec, std::string>> plan_search(const SearchParams& p) {
+  IndexSpec spec;
+  spec.sort_field = p.sort.field;
+  spec.descending = p.sort.descending;
+  if (!p.filter) return std::make_pair(spec, std::string());
+  const auto eq = p.filter->simple_equality();
+  if (!eq || !IndicatorStore::is_group_field(eq->field)) return std::nullopt;
+  spec.group_field = eq->field;
+  return std::make_pair(spec, IndicatorStore::group_of_literal(eq->field, eq->text));
+}
+
 // Runs a search under the store's shared lock; `take` copies what the reply needs.
 Reply run_search(Service& s, const Call& c, const std::function<json(const json&)>& take) {
   const SearchParams p = parse_search(s, c);
-  const bool time_field = is_time_field(p.sort.field);
+  const bool time_field = is_time_sort_field(p.sort.field);
+  auto plan = plan_search(p);
+  if (plan && !s.store.ensure_index(plan->first)) plan.reset();
   Reply r;
+  const auto finish = [&](std::size_t total, std::size_t end, const json* last) {
+    r.pagination = {{"limit", p.limit}, {"total", total}, {"offset", end}};
+    if (end < total && last != nullptr) {
+      r.pagination["after"] =
+          base64_encode(json::array({field_value(*last, p.sort.field), (*last)["id"]}).dump());
+    }
+  };
   s.store.read(c.now, [&](const IndicatorStore::View& v) {
+    if (plan) {
+      const auto page = v.page(plan->first, plan->second, static_cast<std::size_t>(p.offset),
+                               p.has_after ? &p.after_key : nullptr, p.after_id,
+                               static_cast<std::size_t>(p.limit));
+      if (page) {
+        for (const json* rec : page->records) r.resources.push_back(take(*rec));
+        finish(page->total, page->start + page->records.size(),
+               page->records.empty() ? nullptr : page->records.back());
+        return;
+      }
+    }
     std::vector<Item> items;
     items.reserve(v.size());
     v.for_each([&](const json& rec) {
       if (!p.include_deleted && rec.value("deleted", false)) return;
       if (p.filter && !p.filter->matches(rec)) return;
-      items.push_back(Item{&rec, make_key(field_value(rec, p.sort.field), time_field),
+      items.push_back(Item{&rec, make_sort_key(field_value(rec, p.sort.field), time_field),
                            &rec["id"].get_ref<const std::string&>()});
     });
     const auto less = [&](const Item& a, const Item& b) {
-      const int k = compare_keys(a.key, b.key, p.sort.descending);
+      const int k = compare_sort_keys(a.key, b.key, p.sort.descending);
       return k != 0 ? k < 0 : *a.id < *b.id;  // the id makes the order total
     };
     std::sort(items.begin(), items.end(), less);
@@ -227,7 +207,7 @@ Reply run_search(Service& s, const Call& c, const std::function<json(const json&
     if (p.has_after) {
       // Strictly after the cursor's (key, id): stable even if records came or went since.
       const auto pos = std::partition_point(items.begin(), items.end(), [&](const Item& it) {
-        const int k = compare_keys(it.key, p.after_key, p.sort.descending);
+        const int k = compare_sort_keys(it.key, p.after_key, p.sort.descending);
         return k != 0 ? k < 0 : *it.id <= p.after_id;
       });
       start = static_cast<std::size_t>(pos - items.begin());
@@ -235,12 +215,7 @@ Reply run_search(Service& s, const Call& c, const std::function<json(const json&
     start = std::min(start, items.size());
     const std::size_t end = std::min(items.size(), start + static_cast<std::size_t>(p.limit));
     for (std::size_t i = start; i < end; ++i) r.resources.push_back(take(*items[i].rec));
-    r.pagination = {{"limit", p.limit}, {"total", items.size()}, {"offset", end}};
-    if (end < items.size() && end > start) {
-      const json& last = *items[end - 1].rec;
-      r.pagination["after"] =
-          base64_encode(json::array({field_value(last, p.sort.field), last["id"]}).dump());
-    }
+    finish(items.size(), end, end > start ? items[end - 1].rec : nullptr);
   });
   return r;
 }
