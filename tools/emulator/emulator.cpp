@@ -66,7 +66,7 @@ std::vector<std::string> Emulator::add_indicators(const json& items) {
 json Emulator::indicator(const std::string& id) const {
   json out;
   impl_->svc.store.read(impl_->svc.now(), [&](const IndicatorStore::View& v) {
-    if (const json* rec = v.find(id)) out = *rec;
+    if (auto rec = v.find(id)) out = *rec;
   });
   return out;
 }

@@ -1,5 +1,6 @@
 // The indicator operations: create, update, delete, get, search, combined, aggregate, report.
 #include <algorithm>
+#include <deque>
 #include <unordered_set>
 
 #include "aggregate.hpp"
@@ -90,9 +91,8 @@ void finish_record(json& rec, const std::string& client, TimePoint now) {
 using Key = SortKey;
 
 struct Item {
-  const json* rec;
   Key key;
-  const std::string* id;
+  std::string id;
 };
 
 struct SearchParams {
@@ -184,9 +184,9 @@ Reply run_search(Service& s, const Call& c, const std::function<json(const json&
                                p.has_after ? &p.after_key : nullptr, p.after_id,
                                static_cast<std::size_t>(p.limit));
       if (page) {
-        for (const json* rec : page->records) r.resources.push_back(take(*rec));
+        for (const json& rec : page->records) r.resources.push_back(take(rec));
         finish(page->total, page->start + page->records.size(),
-               page->records.empty() ? nullptr : page->records.back());
+               page->records.empty() ? nullptr : &page->records.back());
         return;
       }
     }
@@ -195,12 +195,12 @@ Reply run_search(Service& s, const Call& c, const std::function<json(const json&
     v.for_each([&](const json& rec) {
       if (!p.include_deleted && rec.value("deleted", false)) return;
       if (p.filter && !p.filter->matches(rec)) return;
-      items.push_back(Item{&rec, make_sort_key(field_value(rec, p.sort.field), time_field),
-                           &rec["id"].get_ref<const std::string&>()});
+      items.push_back(Item{make_sort_key(field_value(rec, p.sort.field), time_field),
+                           rec["id"].get<std::string>()});
     });
     const auto less = [&](const Item& a, const Item& b) {
       const int k = compare_sort_keys(a.key, b.key, p.sort.descending);
-      return k != 0 ? k < 0 : *a.id < *b.id;  // the id makes the order total
+      return k != 0 ? k < 0 : a.id < b.id;  // the id makes the order total
     };
     std::sort(items.begin(), items.end(), less);
     std::size_t start = static_cast<std::size_t>(p.offset);
@@ -208,14 +208,18 @@ Reply run_search(Service& s, const Call& c, const std::function<json(const json&
       // Strictly after the cursor's (key, id): stable even if records came or went since.
       const auto pos = std::partition_point(items.begin(), items.end(), [&](const Item& it) {
         const int k = compare_sort_keys(it.key, p.after_key, p.sort.descending);
-        return k != 0 ? k < 0 : *it.id <= p.after_id;
+        return k != 0 ? k < 0 : it.id <= p.after_id;
       });
       start = static_cast<std::size_t>(pos - items.begin());
     }
     start = std::min(start, items.size());
     const std::size_t end = std::min(items.size(), start + static_cast<std::size_t>(p.limit));
-    for (std::size_t i = start; i < end; ++i) r.resources.push_back(take(*items[i].rec));
-    finish(items.size(), end, end > start ? items[end - 1].rec : nullptr);
+    json last;
+    for (std::size_t i = start; i < end; ++i) {
+      last = *v.find(items[i].id);
+      r.resources.push_back(take(last));
+    }
+    finish(items.size(), end, end > start ? &last : nullptr);
   });
   return r;
 }
@@ -300,7 +304,7 @@ Reply create_indicators(Service& s, const json& items, bool ignore_warnings,
       std::string id;
       do {
         id = random_hex(64);
-      } while (tx.find(id) != nullptr);
+      } while (tx.contains(id));
       // One nanosecond apart, so created_on order is request order.
       const TimePoint at = now + std::chrono::nanoseconds(i);
       rec["id"] = id;
@@ -391,16 +395,16 @@ Reply op_indicator_update(Service& s, const Call& c) {
     };
     if (bulk_filter) {
       const bool with_deleted = mentions_deleted(bulk_filter->fields());
-      std::vector<const json*> matches;
+      std::vector<json> matches;
       tx.for_each([&](const json& rec) {
         if ((with_deleted || !rec.value("deleted", false)) && bulk_filter->matches(rec)) {
-          matches.push_back(&rec);
+          matches.push_back(rec);
         }
       });
       std::sort(matches.begin(), matches.end(),
-                [](const json* a, const json* b) { return (*a)["id"] < (*b)["id"]; });
-      for (const json* m : matches) {
-        json& rec = touch((*m)["id"].get<std::string>(), *m);
+                [](const json& a, const json& b) { return a["id"] < b["id"]; });
+      for (const json& m : matches) {
+        json& rec = touch(m["id"].get<std::string>(), m);
         std::vector<RowMessage> mine;
         apply_fields(bulk, WriteKind::bulk, 0, "bulk_update", rec, mine);
         check_record(rec, 0, c.now, mine);
@@ -413,8 +417,9 @@ Reply op_indicator_update(Service& s, const Call& c) {
       if (!items[i].is_object()) throw BodyError(where + ": expected a JSON object");
       const json id = items[i].value("id", json());
       if (!id.is_null() && !id.is_string()) throw BodyError(where + ".id: expected a string");
-      const json* stored = id.is_string() ? tx.find(id.get<std::string>()) : nullptr;
-      if (stored == nullptr || stored->value("deleted", false)) {
+      const std::optional<json> stored =
+          id.is_string() ? tx.find(id.get<std::string>()) : std::nullopt;
+      if (!stored || stored->value("deleted", false)) {
         RowMessage m;
         m.row = row;
         m.value = stored ? (*stored)["value"] : json(nullptr);
@@ -472,7 +477,7 @@ Reply op_indicator_delete(Service& s, const Call& c) {
       std::sort(targets.begin(), targets.end());
     } else {
       for (const auto& id : ids) {
-        if (tx.find(id) != nullptr) {
+        if (tx.contains(id)) {
           if (std::find(targets.begin(), targets.end(), id) == targets.end()) targets.push_back(id);
         } else {
           r.errors.push_back({{"code", 404}, {"message", "indicator not found: " + id}});
@@ -509,7 +514,7 @@ Reply op_indicator_get(Service& s, const Call& c) {
   Reply r;
   s.store.read(c.now, [&](const IndicatorStore::View& v) {
     for (const auto& id : ids) {
-      if (const json* rec = v.find(id)) {
+      if (auto rec = v.find(id)) {
         r.resources.push_back(*rec);
       } else {
         r.errors.push_back({{"code", 404}, {"message", "indicator not found: " + id}});
@@ -547,10 +552,13 @@ Reply op_indicator_aggregate(Service& s, const Call& c) {
   }
   Reply r;
   s.store.read(c.now, [&](const IndicatorStore::View& v) {
+    // Aggregations run over rendered copies of the matching records.
+    std::deque<json> matched;
     std::vector<const json*> records;
     v.for_each([&](const json& rec) {
       if ((with_deleted || !rec.value("deleted", false)) && (!filter || filter->matches(rec))) {
-        records.push_back(&rec);
+        matched.push_back(rec);
+        records.push_back(&matched.back());
       }
     });
     std::sort(records.begin(), records.end(),

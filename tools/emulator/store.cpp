@@ -156,7 +156,7 @@ struct IndicatorStore::Index {
     std::string group;  // "\x01" + value, or "" when the record lacks the field
     SortKey key;
     const std::string* id = nullptr;
-    const json* rec = nullptr;
+    const Record* rec = nullptr;
     int bound = 0;
   };
   struct Less {
@@ -174,7 +174,8 @@ struct IndicatorStore::Index {
 
   explicit Index(IndexSpec s) : spec(std::move(s)), tree(Less{spec.descending}) {}
 
-  Entry entry(const std::string& id, const json& rec) const {
+  // `rec` is `stored` rendered.
+  Entry entry(const std::string& id, const json& rec, const Record& stored) const {
     Entry e;
     if (!spec.group_field.empty()) {
       const auto it = rec.find(spec.group_field);
@@ -186,7 +187,7 @@ struct IndicatorStore::Index {
     }
     e.key = make_sort_key(field_value(rec, spec.sort_field), is_time_sort_field(spec.sort_field));
     e.id = &id;
-    e.rec = &rec;
+    e.rec = &stored;
     return e;
   }
 
@@ -204,21 +205,26 @@ std::string IndicatorStore::group_of_literal(const std::string& field, const std
   return "\x01" + (g != nullptr && g->case_insensitive ? ascii_lower(text) : text);
 }
 
-const json* IndicatorStore::View::find(const std::string& id) const {
+std::optional<json> IndicatorStore::View::find(const std::string& id) const {
   auto it = store_.records_.find(id);
-  return it == store_.records_.end() ? nullptr : &it->second;
+  if (it == store_.records_.end()) return std::nullopt;
+  return it->second.to_json(it->first, store_.names_);
 }
 
 std::optional<std::string> IndicatorStore::View::active_id(const std::string& type,
                                                            const std::string& value) const {
   auto it = store_.active_.find(key(type, value));
   if (it == store_.active_.end()) return std::nullopt;
-  return it->second;
+  return *it->second;
+}
+
+bool IndicatorStore::View::contains(const std::string& id) const {
+  return store_.records_.count(id) != 0;
 }
 
 void IndicatorStore::View::for_each(const std::function<void(const json&)>& fn) const {
   store_.visited_ += store_.records_.size();
-  for (const auto& [id, rec] : store_.records_) fn(rec);
+  for (const auto& [id, rec] : store_.records_) fn(rec.to_json(id, store_.names_));
 }
 
 std::optional<IndexPage> IndicatorStore::View::page(const IndexSpec& spec, const std::string& group,
@@ -251,7 +257,7 @@ std::optional<IndexPage> IndicatorStore::View::page(const IndexSpec& spec, const
   out.start = pos - first;
   auto it = tree.find_by_order(pos);
   for (; it != tree.end() && pos < last && out.records.size() < limit; ++it, ++pos) {
-    out.records.push_back(it->rec);
+    out.records.push_back(it->rec->to_json(*it->id, store_.names_));
   }
   store_.visited_ += out.records.size();
   return out;
@@ -264,25 +270,33 @@ std::size_t IndicatorStore::View::size() const {
 void IndicatorStore::Tx::put(json record) {
   const std::string id = record.at("id").get<std::string>();
   auto it = mut_.records_.find(id);
-  if (it != mut_.records_.end()) mut_.unindex(it->second);
-  if (it != mut_.records_.end()) mut_.unindex_sorted(it->second);
+  if (it != mut_.records_.end()) {
+    const json old = it->second.to_json(it->first, mut_.names_);
+    mut_.unindex(old);
+    mut_.unindex_sorted(old);
+    it->second = Record::from_json(record, mut_.names_);
+  } else {
+    mut_.records_.emplace(id, Record::from_json(record, mut_.names_));
+  }
   mut_.index(record);
-  json& stored = mut_.records_[id];
-  stored = std::move(record);
-  mut_.index_sorted(stored);
+  mut_.index_sorted(record);
   changed_.push_back(id);
 }
 
 void IndicatorStore::index_sorted(const json& rec) const {
   if (indexes_.empty() || rec.value("deleted", false)) return;
   const auto at = records_.find(rec.at("id").get<std::string>());
-  for (auto& [spec, index] : indexes_) index->tree.insert(index->entry(at->first, at->second));
+  for (auto& [spec, index] : indexes_) {
+    index->tree.insert(index->entry(at->first, rec, at->second));
+  }
 }
 
 void IndicatorStore::unindex_sorted(const json& rec) const {
   if (indexes_.empty() || rec.value("deleted", false)) return;
   const auto at = records_.find(rec.at("id").get<std::string>());
-  for (auto& [spec, index] : indexes_) index->tree.erase(index->entry(at->first, at->second));
+  for (auto& [spec, index] : indexes_) {
+    index->tree.erase(index->entry(at->first, rec, at->second));
+  }
 }
 
 bool IndicatorStore::ensure_index(const IndexSpec& spec) {
@@ -303,8 +317,9 @@ bool IndicatorStore::ensure_index(const IndexSpec& spec) {
     indexes_.erase(lru);
   }
   auto index = std::make_unique<Index>(spec);
-  for (const auto& [id, rec] : records_) {
-    if (!rec.value("deleted", false)) index->tree.insert(index->entry(id, rec));
+  for (const auto& [id, stored] : records_) {
+    const json rec = stored.to_json(id, names_);
+    if (!rec.value("deleted", false)) index->tree.insert(index->entry(id, rec, stored));
   }
   visited_ += records_.size();
   index->used = ++index_clock_;
@@ -337,7 +352,7 @@ std::string IndicatorStore::key(const std::string& type, const std::string& valu
 void IndicatorStore::index(const json& rec) {
   const std::string id = rec.at("id").get<std::string>();
   if (!rec.value("deleted", false)) {
-    active_[key(rec.value("type", ""), rec.value("value", ""))] = id;
+    active_[key(rec.value("type", ""), rec.value("value", ""))] = &records_.find(id)->first;
   }
   if (rec.contains("expiration") && !rec.value("expired", false)) {
     if (auto t = parse_time(rec["expiration"].get<std::string>())) {
@@ -350,7 +365,7 @@ void IndicatorStore::index(const json& rec) {
 void IndicatorStore::unindex(const json& rec) {
   const std::string id = rec.at("id").get<std::string>();
   auto a = active_.find(key(rec.value("type", ""), rec.value("value", "")));
-  if (a != active_.end() && a->second == id) active_.erase(a);
+  if (a != active_.end() && *a->second == id) active_.erase(a);
   if (rec.contains("expiration")) {
     if (auto t = parse_time(rec["expiration"].get<std::string>())) {
       auto [b, e] = expiries_.equal_range(to_ns(*t));
@@ -371,10 +386,13 @@ void IndicatorStore::sweep_locked(TimePoint now) const {
     expiries_.erase(expiries_.begin());
     if (it == records_.end()) continue;
     // An expired indicator is kept but stops acting (spec §5.5). Both fields may be sorted on.
-    unindex_sorted(it->second);
-    it->second["expired"] = true;
-    it->second["action"] = "no_action";
-    index_sorted(it->second);
+    if (indexes_.empty()) {
+      it->second.expire();
+      continue;
+    }
+    unindex_sorted(it->second.to_json(it->first, names_));
+    it->second.expire();
+    index_sorted(it->second.to_json(it->first, names_));
   }
   next_expiry_.store(expiries_.empty() ? INT64_MAX : expiries_.begin()->first);
 }
@@ -403,6 +421,7 @@ void IndicatorStore::write(TimePoint now, const std::function<void(Tx&)>& fn) {
 void IndicatorStore::clear() {
   std::unique_lock lock(mu_);
   records_.clear();
+  names_.clear();
   active_.clear();
   expiries_.clear();
   next_expiry_.store(INT64_MAX);
@@ -434,6 +453,7 @@ void IndicatorStore::load() {
 
   std::unique_lock lock(mu_);
   records_.clear();
+  names_.clear();
   active_.clear();
   expiries_.clear();
   next_expiry_.store(INT64_MAX);
@@ -444,10 +464,12 @@ void IndicatorStore::load() {
     auto it = records_.find(id);
     if (it != records_.end()) {
       if (!from_journal) corrupt(state_file_, "duplicate indicator id " + id);
-      unindex(it->second);
+      unindex(it->second.to_json(it->first, names_));
+      it->second = Record::from_json(rec, names_);
+    } else {
+      records_.emplace(id, Record::from_json(rec, names_));
     }
     index(rec);
-    records_[id] = rec;
   };
 
   if (fs::exists(target, ec)) {
@@ -518,7 +540,9 @@ void IndicatorStore::append_locked(const std::vector<std::string>& ids) {
   std::unordered_set<std::string> seen;
   for (const auto& id : ids) {
     if (!seen.insert(id).second) continue;
-    if (auto it = records_.find(id); it != records_.end()) put.push_back(it->second);
+    if (auto it = records_.find(id); it != records_.end()) {
+      put.push_back(it->second.to_json(it->first, names_));
+    }
   }
   const std::string line = json{{"put", std::move(put)}}.dump() + "\n";
   // One write of a whole line, then fsync: the reply goes out only once the line is durable.
@@ -534,7 +558,7 @@ void IndicatorStore::append_locked(const std::vector<std::string>& ids) {
 void IndicatorStore::snapshot_locked() {
   open_journal();
   json list = json::array();
-  for (const auto& [id, rec] : records_) list.push_back(rec);
+  for (const auto& [id, rec] : records_) list.push_back(rec.to_json(id, names_));
   const std::string data =
       json{{"format", "falcon-emulator-state"}, {"version", 1}, {"indicators", std::move(list)}}
           .dump();

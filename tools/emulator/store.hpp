@@ -1,6 +1,6 @@
-// The indicator store: api.IndicatorV1 records as JSON, indexed by id and by active
-// type+value, guarded by a shared_mutex, optionally persisted: a snapshot (the state file)
-// plus an append-only journal (<state file>.journal) of the records each write changed,
+// The indicator store: api.IndicatorV1 records in compact typed form (record.hpp), indexed by id
+// and by active type+value, guarded by a shared_mutex, optionally persisted: a snapshot (the state
+// file) plus an append-only journal (<state file>.journal) of the records each write changed,
 // folded into a new snapshot once it outgrows it.
 #pragma once
 
@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "record.hpp"
 #include "util.hpp"
 
 namespace falcon::emulator {
@@ -51,7 +52,7 @@ struct IndexSpec {
 
 /// One page read from an index.
 struct IndexPage {
-  std::vector<const nlohmann::json*> records;
+  std::vector<nlohmann::json> records;
   std::size_t total = 0;  ///< records in the group (all non-deleted ones without a group)
   std::size_t start = 0;  ///< position of records[0] in the group
 };
@@ -61,9 +62,12 @@ class IndicatorStore {
   /// Read access, valid only inside read()/write().
   class View {
    public:
-    const nlohmann::json* find(const std::string& id) const;
+    /// The record rendered as JSON, or nullopt.
+    std::optional<nlohmann::json> find(const std::string& id) const;
+    bool contains(const std::string& id) const;
     /// The id of the non-deleted record with this type and (normalized) value, if any.
     std::optional<std::string> active_id(const std::string& type, const std::string& value) const;
+    /// Renders every record in turn (O(N) renders: the cost of a filter no index answers).
     void for_each(const std::function<void(const nlohmann::json&)>& fn) const;
     std::size_t size() const;
 
@@ -165,8 +169,10 @@ class IndicatorStore {
   PersistStats stats_;
   mutable std::shared_mutex mu_;
   // Mutable: expiry is applied lazily by readers (it is a function of time, not of a request).
-  mutable std::unordered_map<std::string, nlohmann::json> records_;
-  std::unordered_map<std::string, std::string> active_;        // type\nvalue -> id
+  mutable std::unordered_map<std::string, Record> records_;
+  NamePool names_;
+  // type\nvalue -> id (the key of records_, whose nodes never move)
+  std::unordered_map<std::string, const std::string*> active_;
   mutable std::multimap<std::int64_t, std::string> expiries_;  // expiration ns -> id, not expired
   mutable std::atomic<std::int64_t> next_expiry_{INT64_MAX};
   mutable std::map<IndexSpec, std::unique_ptr<Index>> indexes_;
