@@ -192,7 +192,10 @@ Reply run_search(Service& s, const Call& c, const std::function<json(const json&
     }
     std::vector<Item> items;
     items.reserve(v.size());
-    v.for_each([&](const json& rec) {
+    // Render only what the filter and the sort read; the page's records are rendered whole.
+    std::vector<std::string> keys{"deleted", IndicatorStore::record_key(p.sort.field)};
+    for (const auto& f : filter_fields(p.filter)) keys.push_back(IndicatorStore::record_key(f));
+    v.for_each(keys, [&](const json& rec) {
       if (!p.include_deleted && rec.value("deleted", false)) return;
       if (p.filter && !p.filter->matches(rec)) return;
       items.push_back(Item{make_sort_key(field_value(rec, p.sort.field), time_field),

@@ -1,5 +1,7 @@
 #include "record.hpp"
 
+#include <algorithm>
+
 #include "util.hpp"
 #include "validate.hpp"
 
@@ -196,38 +198,44 @@ Record Record::from_json(const json& rec, NamePool& names) {
   return verbatim;
 }
 
-json Record::to_json(const std::string& id, const NamePool& names) const {
+json Record::to_json(const std::string& id, const NamePool& names,
+                     const std::vector<std::string>* only) const {
   if (raw) return *raw;
   json j = json::object();
   j["id"] = id;
   const auto has = [&](std::uint32_t bit) { return (present & bit) != 0; };
-  if (has(kValue)) j["value"] = value;
-  if (has(kSource)) j["source"] = source;
-  if (has(kDescription)) j["description"] = description;
-  if (has(kType)) j["type"] = indicator_types()[type];
-  if (has(kAction)) j["action"] = indicator_actions()[action];
-  if (has(kSeverity)) j["severity"] = indicator_severities()[severity];
-  if (has(kMobileAction)) j["mobile_action"] = mobile_actions()[mobile_action];
-  if (has(kCreatedOn)) j["created_on"] = format_time(from_ns(created_on));
-  if (has(kModifiedOn)) j["modified_on"] = format_time(from_ns(modified_on));
-  if (has(kExpiration)) j["expiration"] = format_time(from_ns(expiration));
-  if (has(kCreatedBy)) j["created_by"] = names.at(created_by);
-  if (has(kModifiedBy)) j["modified_by"] = names.at(modified_by);
-  if (has(kDeleted)) j["deleted"] = (flags & kIsDeleted) != 0;
-  if (has(kExpired)) j["expired"] = (flags & kIsExpired) != 0;
-  if (has(kAppliedGlobally)) j["applied_globally"] = (flags & kIsGlobal) != 0;
-  if (has(kFromParent)) j["from_parent"] = (flags & kIsFromParent) != 0;
-  if (has(kTags)) j["tags"] = strings_json(tags);
-  if (has(kHostGroups)) j["host_groups"] = strings_json(host_groups);
-  if (has(kPlatforms)) {
+  const auto want = [&](const char* key) {
+    return only == nullptr || std::find(only->begin(), only->end(), key) != only->end();
+  };
+  if (has(kValue) && want("value")) j["value"] = value;
+  if (has(kSource) && want("source")) j["source"] = source;
+  if (has(kDescription) && want("description")) j["description"] = description;
+  if (has(kType) && want("type")) j["type"] = indicator_types()[type];
+  if (has(kAction) && want("action")) j["action"] = indicator_actions()[action];
+  if (has(kSeverity) && want("severity")) j["severity"] = indicator_severities()[severity];
+  if (has(kMobileAction) && want("mobile_action"))
+    j["mobile_action"] = mobile_actions()[mobile_action];
+  if (has(kCreatedOn) && want("created_on")) j["created_on"] = format_time(from_ns(created_on));
+  if (has(kModifiedOn) && want("modified_on")) j["modified_on"] = format_time(from_ns(modified_on));
+  if (has(kExpiration) && want("expiration")) j["expiration"] = format_time(from_ns(expiration));
+  if (has(kCreatedBy) && want("created_by")) j["created_by"] = names.at(created_by);
+  if (has(kModifiedBy) && want("modified_by")) j["modified_by"] = names.at(modified_by);
+  if (has(kDeleted) && want("deleted")) j["deleted"] = (flags & kIsDeleted) != 0;
+  if (has(kExpired) && want("expired")) j["expired"] = (flags & kIsExpired) != 0;
+  if (has(kAppliedGlobally) && want("applied_globally"))
+    j["applied_globally"] = (flags & kIsGlobal) != 0;
+  if (has(kFromParent) && want("from_parent")) j["from_parent"] = (flags & kIsFromParent) != 0;
+  if (has(kTags) && want("tags")) j["tags"] = strings_json(tags);
+  if (has(kHostGroups) && want("host_groups")) j["host_groups"] = strings_json(host_groups);
+  if (has(kPlatforms) && want("platforms")) {
     json p = json::array();
     for (std::uint8_t i = 0; i < platform_count; ++i)
       p.push_back(indicator_platforms()[platforms[i]]);
     j["platforms"] = std::move(p);
   }
-  if (has(kMetadata)) {
+  if (has(kMetadata) && want("metadata")) {
     j["metadata"] = json::object();
-    if (has(kFilename)) j["metadata"]["filename"] = filename;
+    if (has(kFilename) && want("metadata")) j["metadata"]["filename"] = filename;
   }
   return j;
 }

@@ -53,8 +53,10 @@ struct Record {
   /// The compact form of `rec` (an api.IndicatorV1 object with an "id"), or one holding `rec`
   /// verbatim when rendering the compact form would not give back exactly `rec`.
   static Record from_json(const nlohmann::json& rec, NamePool& names);
-  /// The api.IndicatorV1 object, `id` included.
-  nlohmann::json to_json(const std::string& id, const NamePool& names) const;
+  /// The api.IndicatorV1 object, `id` included; with `only`, just those top-level keys (and
+  /// the id): enough for a filter that reads only them.
+  nlohmann::json to_json(const std::string& id, const NamePool& names,
+                         const std::vector<std::string>* only = nullptr) const;
   /// Expiry (spec §5.5): expired becomes true and action no_action.
   void expire();
 };

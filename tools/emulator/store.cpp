@@ -196,6 +196,11 @@ struct IndicatorStore::Index {
   std::atomic<std::uint64_t> used{0};  // index_clock_ at the last search that used it
 };
 
+std::string IndicatorStore::record_key(const std::string& field) {
+  if (field == "severity_number") return "severity";
+  return field.substr(0, field.find('.'));
+}
+
 bool IndicatorStore::is_group_field(const std::string& field) {
   return group_field(field) != nullptr;
 }
@@ -225,6 +230,12 @@ bool IndicatorStore::View::contains(const std::string& id) const {
 void IndicatorStore::View::for_each(const std::function<void(const json&)>& fn) const {
   store_.visited_ += store_.records_.size();
   for (const auto& [id, rec] : store_.records_) fn(rec.to_json(id, store_.names_));
+}
+
+void IndicatorStore::View::for_each(const std::vector<std::string>& keys,
+                                    const std::function<void(const json&)>& fn) const {
+  store_.visited_ += store_.records_.size();
+  for (const auto& [id, rec] : store_.records_) fn(rec.to_json(id, store_.names_, &keys));
 }
 
 std::optional<IndexPage> IndicatorStore::View::page(const IndexSpec& spec, const std::string& group,
@@ -317,8 +328,9 @@ bool IndicatorStore::ensure_index(const IndexSpec& spec) {
     indexes_.erase(lru);
   }
   auto index = std::make_unique<Index>(spec);
+  const std::vector<std::string> keys{"deleted", spec.group_field, record_key(spec.sort_field)};
   for (const auto& [id, stored] : records_) {
-    const json rec = stored.to_json(id, names_);
+    const json rec = stored.to_json(id, names_, &keys);
     if (!rec.value("deleted", false)) index->tree.insert(index->entry(id, rec, stored));
   }
   visited_ += records_.size();

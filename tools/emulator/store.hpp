@@ -69,6 +69,9 @@ class IndicatorStore {
     std::optional<std::string> active_id(const std::string& type, const std::string& value) const;
     /// Renders every record in turn (O(N) renders: the cost of a filter no index answers).
     void for_each(const std::function<void(const nlohmann::json&)>& fn) const;
+    /// As above, rendering only the top-level `keys` (and the id) of each record.
+    void for_each(const std::vector<std::string>& keys,
+                  const std::function<void(const nlohmann::json&)>& fn) const;
     std::size_t size() const;
 
     /// One page from the index `spec` (nullopt when it was never built): the records of
@@ -130,6 +133,10 @@ class IndicatorStore {
 
   /// Drops every record (and persists the empty store).
   void clear();
+
+  /// The top-level record key a filter or sort field reads: "metadata.filename.raw" ->
+  /// "metadata", "severity_number" -> "severity".
+  static std::string record_key(const std::string& field);
 
   /// Fields an index can group by (equality filters on them are answered from the index):
   /// type, value, action, severity, mobile_action, source, created_by, modified_by.
