@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkgconf libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev
           libgmock-dev libcpp-httplib-dev libssl-dev openssl ca-certificates)
+# simdjson: the fast JSON validation and typed decoding of replies (src/response.cpp).
+packages+=(libsimdjson-dev)
 packages+=(doxygen)  # the `docs` target (API reference), run by test.sh
 
 # The falcon-ioc CLI parses its arguments with CLI11 (header-only).

@@ -118,15 +118,22 @@ struct Client::Impl {
 
   // An error reply may echo the request (the bearer token); its messages are text for humans
   // that raise_for_status() and callers print, so known secrets are taken out of them.
+  // The raw text is redacted before the Response is built (redact_reply), the decoded messages
+  // here as well, since a secret may appear there only once JSON escapes are undone.
   void redact_api_errors(Response& r) const {
-    if (!r.body.is_object()) return;
-    auto errs = r.body.find("errors");
-    if (errs == r.body.end() || !errs->is_array()) return;
+    if (!r.body().is_object()) return;
+    auto& body = r.mutable_body();
+    auto errs = body.find("errors");
+    if (errs == body.end() || !errs->is_array()) return;
     for (auto& e : *errs) {
       if (!e.is_object()) continue;
       auto m = e.find("message");
       if (m != e.end() && m->is_string()) *m = rt.redactor.apply(m->get<std::string>());
     }
+  }
+
+  void redact_reply(HttpResponse& http) const {
+    if (http.status >= 400) http.body = rt.redactor.apply(http.body);
   }
 
   Response fail(Error e, const std::string& op) const {
@@ -204,28 +211,32 @@ struct Client::Impl {
           // Drop the token, fetch a new one (single flight) and replay once.
           replayed_401 = true;
           tokens->invalidate(tok.generation);
-          rt.log(LogLevel::warning,
-                 "falcon: " + op + ": 401 from the API; renewing the token and replaying");
+          if (rt.logs(LogLevel::warning))
+            rt.log(LogLevel::warning,
+                   "falcon: " + op + ": 401 from the API; renewing the token and replaying");
           continue;
         case Decision::Action::retry:
           if (rt.logs(LogLevel::warning)) {
             const std::string why = tr.ok() ? (a.status == 429 ? std::string("429 rate limited")
                                                                : "HTTP " + std::to_string(a.status))
                                             : rt.redactor.apply(tr.error->message);
-            rt.log(LogLevel::warning, "falcon: " + op + ": " + why + "; retrying attempt " +
-                                          std::to_string(attempts + 1) + " in " +
-                                          std::to_string(d.delay.count()) + " ms");
+            if (rt.logs(LogLevel::warning))
+              rt.log(LogLevel::warning, "falcon: " + op + ": " + why + "; retrying attempt " +
+                                            std::to_string(attempts + 1) + " in " +
+                                            std::to_string(d.delay.count()) + " ms");
           }
           rt.sleep(d.delay);
           ++retries;
           continue;
         case Decision::Action::give_up: {
+          if (tr.ok()) redact_reply(tr.response);
           Response r = tr.ok() ? make_response(std::move(tr.response)) : Response{};
           r.attempts = attempts;
           Error e = *d.error;
           e.attempts = attempts;
           rt.redactor.apply_to(e);
-          rt.log(LogLevel::warning, "falcon: " + op + ": " + e.message);
+          if (rt.logs(LogLevel::warning))
+            rt.log(LogLevel::warning, "falcon: " + op + ": " + e.message);
           r.error = std::move(e);
           redact_api_errors(r);
           return r;
@@ -251,6 +262,7 @@ struct Client::Impl {
           if (redirect_host.empty()) redirect_host = internal::url_host(http.url);
         }
       }
+      redact_reply(tr.response);
       Response r = make_response(std::move(tr.response), status < 300 || status >= 400);
       r.attempts = attempts;
       if (status == 401) {
@@ -303,6 +315,7 @@ Client::Client(Config config) : impl_(std::make_shared<Impl>()) {
     o.ssl_verify = cfg.ssl_verify;
     o.ca_bundle = cfg.ca_bundle;
     o.max_response_bytes = cfg.max_response_bytes;
+    o.accept_encoding = cfg.accept_encoding;
     im.transport = std::make_shared<CurlTransport>(o);
   }
   im.tokens = std::make_unique<internal::TokenManager>(im.rt, im.transport, im.common,

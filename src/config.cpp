@@ -95,6 +95,31 @@ std::optional<ResolvedBaseUrl> resolve_base_url(std::string_view value, Error* w
   return ResolvedBaseUrl{v, false};
 }
 
+namespace {
+
+// A comma-separated list of codings curl can decode; "identity" alone or "" for none.
+std::optional<std::string> check_accept_encoding(std::string_view value) {
+  if (value.empty() || value == "identity") return std::nullopt;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    const std::size_t comma = std::min(value.find(',', start), value.size());
+    const std::string_view token = internal::trim(value.substr(start, comma - start));
+    if (token != "gzip" && token != "deflate" && token != "br" && token != "zstd") {
+      std::string shown(token.substr(0, 32));
+      for (auto& c : shown) {
+        if (static_cast<unsigned char>(c) < 0x20) c = '?';
+      }
+      return "'" + shown +
+             "' is not a coding the SDK decodes (a comma-separated list of gzip, deflate, br, "
+             "zstd; or identity)";
+    }
+    start = comma + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<Error> Config::check() const {
   Error e;
   auto resolved = resolve_base_url(base_url, &e);
@@ -141,6 +166,8 @@ std::optional<Error> Config::check() const {
   if (max_response_bytes < 1024) {
     return config_error("max_response_bytes", "must be at least 1024 bytes");
   }
+  if (auto why = check_accept_encoding(accept_encoding))
+    return config_error("accept_encoding", *why);
   if (renew_window.count() < 0) return config_error("renew_window", "must not be negative");
   if (retry.max_attempts < 1) return config_error("retry.max_attempts", "must be at least 1");
   if (retry.multiplier < 1.0) return config_error("retry.multiplier", "must be at least 1.0");

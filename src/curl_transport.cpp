@@ -1,7 +1,12 @@
 // libcurl transport. Keep-alive reuse comes from a LIFO pool of easy handles: a handle keeps its
 // connections when returned, so sequential calls from one thread reuse one connection, and N
 // busy threads use at most N. DNS and TLS sessions are shared through one CURLSH.
+// Hot path: a handle is configured once when created; a call sets only what differs per
+// request (URL, method, body, timeout) and rebuilds the header list only when the headers
+// changed (in practice: when the token does).
 #include <curl/curl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -17,7 +22,10 @@ namespace falcon {
 
 namespace internal {
 constexpr std::size_t kMaxUrl = 8192;
-}
+// Bytes kept free after a reply body so a SIMD JSON parser may read past its end
+// (simdjson's SIMDJSON_PADDING); see response.cpp.
+constexpr std::size_t kBodyPadding = 64;
+}  // namespace internal
 
 namespace {
 
@@ -53,7 +61,7 @@ struct Sink {
     }
     received += n;
     std::string& body = response->body;
-    if (blocks.empty() && body.capacity() - body.size() >= n) {
+    if (blocks.empty() && body.capacity() - body.size() >= n + internal::kBodyPadding) {
       body.append(data, n);
       return true;
     }
@@ -78,11 +86,11 @@ struct Sink {
   void finish() {
     if (blocks.empty()) return;
     std::string& body = response->body;
-    if (blocks.size() == 1) {
+    if (blocks.size() == 1 && blocks.front().capacity() - received >= internal::kBodyPadding) {
       body = std::move(blocks.front());
     } else {
       body.clear();
-      body.reserve(received);
+      body.reserve(received + internal::kBodyPadding);
       for (auto& b : blocks) {
         body += b;
         std::string().swap(b);
@@ -126,7 +134,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
       return 0;  // refused before reading a byte of the body
     }
     if (digits && sink->response->body.empty() && sink->blocks.empty()) {
-      sink->response->body.reserve(static_cast<std::size_t>(length));
+      sink->response->body.reserve(static_cast<std::size_t>(length) + internal::kBodyPadding);
     }
   }
   sink->response->headers.emplace(std::string(name), std::string(value));
@@ -175,6 +183,43 @@ Error curl_error(CURLcode code, const char* detail, bool sent, const Sink& sink,
   return e;
 }
 
+// One pooled easy handle with everything that stays the same from call to call.
+struct Conn {
+  EasyHandle handle;
+  Sink sink;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  Slist header_list;
+  std::vector<std::pair<std::string, std::string>> header_fields;  // what header_list holds
+  long timeout_ms = -1;
+  bool follow = false;
+
+  // Rebuilds the curl header list only when `headers` differ from the last call's.
+  void set_headers(const Headers& headers) {
+    bool same = header_list != nullptr && header_fields.size() == headers.size();
+    if (same) {
+      auto it = header_fields.begin();
+      for (const auto& [name, value] : headers) {
+        if (it->first != name || it->second != value) {
+          same = false;
+          break;
+        }
+        ++it;
+      }
+    }
+    if (same) return;
+    header_fields.assign(headers.begin(), headers.end());
+    curl_slist* raw = nullptr;
+    std::string line;
+    for (const auto& [name, value] : headers) {
+      line.assign(name).append(": ").append(value);
+      raw = curl_slist_append(raw, line.c_str());
+    }
+    raw = curl_slist_append(raw, "Expect:");  // no 100-continue round trip for bodies
+    header_list.reset(raw);
+    curl_easy_setopt(handle.get(), CURLOPT_HTTPHEADER, header_list.get());
+  }
+};
+
 }  // namespace
 
 struct CurlTransport::Impl {
@@ -182,9 +227,11 @@ struct CurlTransport::Impl {
   CURLSH* share = nullptr;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> share_locks;
   std::mutex pool_mu;
-  std::vector<EasyHandle> pool;  // LIFO: the most recently used handle has warm connections
+  std::vector<std::unique_ptr<Conn>> pool;  // LIFO: the last one used has a warm connection
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> connections{0};
+  std::atomic<std::uint64_t> open_sockets{0};
+  std::atomic<std::uint64_t> peak_open_sockets{0};
 
   static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
     static_cast<Impl*>(user)->share_locks[static_cast<std::size_t>(data)].lock();
@@ -193,27 +240,105 @@ struct CurlTransport::Impl {
     static_cast<Impl*>(user)->share_locks[static_cast<std::size_t>(data)].unlock();
   }
 
-  EasyHandle acquire() {
+  // Every socket the transport uses is opened and closed here, so the gauge is exact.
+  static curl_socket_t open_socket(void* user, curlsocktype, curl_sockaddr* address) {
+    const curl_socket_t fd = ::socket(address->family, address->socktype, address->protocol);
+    if (fd == CURL_SOCKET_BAD) return fd;
+    auto* self = static_cast<Impl*>(user);
+    const std::uint64_t now = self->open_sockets.fetch_add(1) + 1;
+    std::uint64_t peak = self->peak_open_sockets.load();
+    while (now > peak && !self->peak_open_sockets.compare_exchange_weak(peak, now)) {
+    }
+    return fd;
+  }
+  static int close_socket(void* user, curl_socket_t fd) {
+    static_cast<Impl*>(user)->open_sockets.fetch_sub(1);
+    return ::close(fd);
+  }
+
+  // A new handle with the per-transport settings applied once.
+  std::unique_ptr<Conn> make_conn() {
+    auto c = std::make_unique<Conn>();
+    c->handle.reset(curl_easy_init());
+    CURL* h = c->handle.get();
+    if (h == nullptr) return nullptr;
+    const auto& opt = options;
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (share != nullptr) curl_easy_setopt(h, CURLOPT_SHARE, share);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &c->sink);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &c->sink);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &Impl::open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &Impl::close_socket);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, this);
+    // "" would offer every encoding this libcurl decodes (brotli, zstd too); the choice is the
+    // caller's (Config::accept_encoding). identity: no header, nothing to decode.
+    const std::string& enc = opt.accept_encoding;
+    if (!enc.empty() && enc != "identity") {
+      curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, enc.c_str());
+    }
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    // One cached connection per pooled handle: N threads hold at most N connections, and a write
+    // that opens a fresh one closes the idle one it replaces.
+    curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opt.connect_timeout.count()));
+    if (!opt.proxy.empty()) curl_easy_setopt(h, CURLOPT_PROXY, opt.proxy.c_str());
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt.ssl_verify ? 1L : 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt.ssl_verify ? 2L : 0L);
+    if (!opt.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt.ca_bundle.c_str());
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
+    curl_easy_setopt(h, CURLOPT_POSTREDIR, static_cast<long>(CURL_REDIR_POST_ALL));
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    return c;
+  }
+
+  std::unique_ptr<Conn> acquire() {
     {
       std::lock_guard<std::mutex> lock(pool_mu);
       if (!pool.empty()) {
-        EasyHandle h = std::move(pool.back());
+        std::unique_ptr<Conn> c = std::move(pool.back());
         pool.pop_back();
-        return h;
+        return c;
       }
     }
-    return EasyHandle(curl_easy_init());
+    return make_conn();
   }
 
-  void release(EasyHandle h) {
+  void release(std::unique_ptr<Conn> c) {
     std::lock_guard<std::mutex> lock(pool_mu);
-    pool.push_back(std::move(h));
+    pool.push_back(std::move(c));
   }
 };
 
 CurlTransport::CurlTransport(CurlTransportOptions options) : impl_(std::make_unique<Impl>()) {
   global_init();
   impl_->options = std::move(options);
+  // Offering a coding this libcurl cannot decode would turn every compressed reply into an error.
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  const std::string& enc = impl_->options.accept_encoding;
+  for (const auto& [coding, feature] : {std::pair<const char*, int>{"br", CURL_VERSION_BROTLI},
+                                        std::pair<const char*, int>{"zstd", CURL_VERSION_ZSTD},
+                                        std::pair<const char*, int>{"gzip", CURL_VERSION_LIBZ}}) {
+    bool offered = false;
+    for (std::size_t at = enc.find(coding); at != std::string::npos;
+         at = enc.find(coding, at + 1)) {
+      const std::size_t end = at + std::strlen(coding);
+      offered |= (at == 0 || enc[at - 1] == ',' || enc[at - 1] == ' ') &&
+                 (end == enc.size() || enc[end] == ',' || enc[end] == ' ');
+    }
+    if (offered && (info == nullptr || (info->features & feature) == 0)) {
+      throw Exception(Error{
+          ErrorKind::configuration,
+          std::string("accept_encoding offers ") + coding + ", which this libcurl cannot decode",
+          "accept_encoding",
+          false,
+          {},
+          0});
+    }
+  }
   impl_->share = curl_share_init();
   if (impl_->share != nullptr) {
     curl_share_setopt(impl_->share, CURLSHOPT_LOCKFUNC, &Impl::lock);
@@ -230,65 +355,64 @@ CurlTransport::~CurlTransport() {
 }
 
 TransportStats CurlTransport::stats() const {
-  return TransportStats{impl_->requests.load(), impl_->connections.load()};
+  TransportStats s;
+  s.requests = impl_->requests.load();
+  s.new_connections = impl_->connections.load();
+  s.open_sockets = impl_->open_sockets.load();
+  s.peak_open_sockets = impl_->peak_open_sockets.load();
+  return s;
 }
 
 TransportResult CurlTransport::send(const HttpRequest& request) {
   TransportResult result;
-  EasyHandle handle = impl_->acquire();
-  if (request.fresh_connection && handle) {
+  std::unique_ptr<Conn> conn = impl_->acquire();
+  if (request.fresh_connection && conn) {
     // A write must not reuse a connection; closing the handle's idle one first (instead of
     // letting FRESH_CONNECT open a second beside it) keeps one connection per busy thread.
-    handle.reset(curl_easy_init());
+    conn.reset();
+    conn = impl_->make_conn();
   }
-  CURL* h = handle.get();
-  if (h == nullptr) {
+  if (!conn) {
     result.error = Error{ErrorKind::transport, "curl_easy_init failed", "", false, {}, 0};
     return result;
   }
-  curl_easy_reset(h);  // keeps the handle's live connections
+  CURL* h = conn->handle.get();
   const auto& opt = impl_->options;
-  Sink sink;
+  Sink& sink = conn->sink;
+  sink = Sink{};
   sink.response = &result.response;
   sink.max_bytes = opt.max_response_bytes;
-  char errbuf[CURL_ERROR_SIZE] = {0};
+  conn->errbuf[0] = '\0';
 
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  if (impl_->share != nullptr) curl_easy_setopt(h, CURLOPT_SHARE, impl_->share);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
-  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-  // One cached connection per pooled handle: N threads hold at most N connections, and a write
-  // that opens a fresh one closes the idle one it replaces.
-  curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opt.connect_timeout.count()));
   const auto total = request.timeout.count() > 0 ? request.timeout : opt.timeout;
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
-  if (!opt.proxy.empty()) curl_easy_setopt(h, CURLOPT_PROXY, opt.proxy.c_str());
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt.ssl_verify ? 1L : 0L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt.ssl_verify ? 2L : 0L);
-  if (!opt.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt.ca_bundle.c_str());
+  const long timeout_ms = static_cast<long>(total.count());
+  if (timeout_ms != conn->timeout_ms) {
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    conn->timeout_ms = timeout_ms;
+  }
   if (request.follow_redirects) {
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
-    curl_easy_setopt(h, CURLOPT_POSTREDIR, static_cast<long>(CURL_REDIR_POST_ALL));
     // Never downgrade https to http on a redirect.
     const bool https = internal::lower(request.url.substr(0, 8)) == "https://";
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
+    conn->follow = true;
+  } else if (conn->follow) {
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    conn->follow = false;
   }
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (request.fresh_connection) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+  // A fresh handle has no connection to reuse; FRESH_CONNECT makes sure of it.
+  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, request.fresh_connection ? 1L : 0L);
 
+  // HTTPGET/POST reset the previous call's method; CUSTOMREQUEST names any other verb.
   if (request.method == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, nullptr);
   } else if (request.method == "POST") {
     curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, nullptr);
   } else {
+    curl_easy_setopt(h, request.body ? CURLOPT_POST : CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
   if (request.body) {
@@ -298,16 +422,7 @@ TransportResult CurlTransport::send(const HttpRequest& request) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(0));
   }
-
-  curl_slist* raw = nullptr;
-  std::string line;
-  for (const auto& [name, value] : request.headers) {
-    line.assign(name).append(": ").append(value);
-    raw = curl_slist_append(raw, line.c_str());
-  }
-  raw = curl_slist_append(raw, "Expect:");  // no 100-continue round trip for bodies
-  Slist headers(raw);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  conn->set_headers(request.headers);
 
   const CURLcode rc = curl_easy_perform(h);
   long connects = 0;
@@ -318,9 +433,8 @@ TransportResult CurlTransport::send(const HttpRequest& request) {
     curl_off_t pretransfer = 0;
     curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
     const bool sent = pretransfer > 0;
-    result.error = curl_error(rc, errbuf, sent, sink, request.url.size());
+    result.error = curl_error(rc, conn->errbuf, sent, sink, request.url.size());
     result.response = HttpResponse{};
-    sink.blocks.clear();
     // A handle whose transfer failed may hold a broken connection: drop it.
     return result;
   }
@@ -328,13 +442,17 @@ TransportResult CurlTransport::send(const HttpRequest& request) {
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   result.response.status = static_cast<int>(status);
-  char* effective = nullptr;
-  if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective) {
-    result.response.effective_url = effective;
+  if (request.follow_redirects) {
+    char* effective = nullptr;
+    if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective) {
+      result.response.effective_url = effective;
+    }
+  } else {
+    result.response.effective_url = request.url;
   }
   impl_->requests.fetch_add(1);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-  impl_->release(std::move(handle));
+  sink = Sink{};
+  impl_->release(std::move(conn));
   return result;
 }
 

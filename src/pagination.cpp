@@ -103,10 +103,13 @@ Response get_indicators(const IOC& ioc, const std::vector<std::string>& ids,
     attempts += last.attempts;
     if (!last.ok()) {
       // Keep what was read: the records before this request's own.
-      if (last.body.is_object()) {
-        nlohmann::json mine = last.resources();
-        for (auto& r : mine) resources.push_back(std::move(r));
-        last.body["resources"] = std::move(resources);
+      if (last.body().is_object()) {
+        nlohmann::json& body = last.mutable_body();
+        auto mine = body.find("resources");
+        if (mine != body.end() && mine->is_array()) {
+          for (auto& r : *mine) resources.push_back(std::move(r));
+        }
+        body["resources"] = std::move(resources);
       }
       last.attempts = attempts;
       return last;
@@ -114,9 +117,10 @@ Response get_indicators(const IOC& ioc, const std::vector<std::string>& ids,
     for (const auto& r : last.resources()) resources.push_back(r);
     for (const auto& e : last.errors()) errors.push_back(e);
   }
-  if (!last.body.is_object()) last.body = nlohmann::json::object();
-  last.body["resources"] = std::move(resources);
-  last.body["errors"] = std::move(errors);
+  nlohmann::json& body = last.mutable_body();
+  if (!body.is_object()) body = nlohmann::json::object();
+  body["resources"] = std::move(resources);
+  body["errors"] = std::move(errors);
   last.attempts = attempts;
   return last;
 }

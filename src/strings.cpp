@@ -1,6 +1,7 @@
 // String and URL helpers (strings.hpp).
 #include "strings.hpp"
 
+#include <array>
 #include <cctype>
 #include <fstream>
 
@@ -146,16 +147,32 @@ bool file_readable(const std::string& path) {
   return f.good();
 }
 
+namespace {
+// RFC 3986 unreserved characters, by table: no locale lookup per byte.
+constexpr std::array<bool, 256> unreserved_table() {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  t['-'] = t['.'] = t['_'] = t['~'] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kUnreserved = unreserved_table();
+}  // namespace
+
 void percent_encode_to(std::string& out, std::string_view in) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char ch : in) {
-    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[ch >> 4]);
-      out.push_back(kHex[ch & 0xF]);
-    }
+  std::size_t i = 0;
+  while (i < in.size()) {
+    // Runs of unreserved bytes (ids, hashes, most values) are appended whole.
+    std::size_t run = i;
+    while (run < in.size() && kUnreserved[static_cast<unsigned char>(in[run])]) ++run;
+    out.append(in.data() + i, run - i);
+    if (run == in.size()) break;
+    const auto ch = static_cast<unsigned char>(in[run]);
+    const char esc[3] = {'%', kHex[ch >> 4], kHex[ch & 0xF]};
+    out.append(esc, 3);
+    i = run + 1;
   }
 }
 

@@ -281,7 +281,8 @@ TokenManager::Token TokenManager::refresh(TimePoint deadline) {
         }
       }
       if (moved) {
-        rt_.log(LogLevel::info, "falcon: credentials belong to another cloud; using " + *cloud);
+        if (rt_.logs(LogLevel::info))
+          rt_.log(LogLevel::info, "falcon: credentials belong to another cloud; using " + *cloud);
         url = *cloud + "/oauth2/token";
         continue;
       }
@@ -304,8 +305,10 @@ TokenManager::Token TokenManager::refresh(TimePoint deadline) {
       a.jitter_sample = jitter_sample();
       Decision d = decide(a, policy, t1);
       if (d.action == Decision::Action::retry) {
-        rt_.log(LogLevel::warning, "falcon: POST /oauth2/token -> HTTP " + std::to_string(status) +
-                                       "; retrying in " + std::to_string(d.delay.count()) + " ms");
+        if (rt_.logs(LogLevel::warning))
+          rt_.log(LogLevel::warning, "falcon: POST /oauth2/token -> HTTP " +
+                                         std::to_string(status) + "; retrying in " +
+                                         std::to_string(d.delay.count()) + " ms");
         rt_.sleep(d.delay);
         ++retries;
         continue;
@@ -363,7 +366,8 @@ void TokenManager::switch_region(const HttpResponse& reply) {
   if (!region) return;
   auto target = cloud_base_url(trim(*region));
   if (target && *target != base_url_) {
-    rt_.log(LogLevel::info, "falcon: credentials belong to another cloud; using " + *target);
+    if (rt_.logs(LogLevel::info))
+      rt_.log(LogLevel::info, "falcon: credentials belong to another cloud; using " + *target);
     base_url_ = *target;
   }
 }
@@ -379,9 +383,9 @@ Response TokenManager::revoke() {
   if (tok.empty()) {
     Response r;
     r.status_code = 200;
-    r.body = {{"meta", nlohmann::json::object()},
-              {"errors", nlohmann::json::array()},
-              {"resources", nlohmann::json::array()}};
+    r.set_body({{"meta", nlohmann::json::object()},
+                {"errors", nlohmann::json::array()},
+                {"resources", nlohmann::json::array()}});
     return r;  // nothing to revoke
   }
   std::vector<std::pair<std::string, std::string>> form = {{"token", tok}};
@@ -401,8 +405,9 @@ Response TokenManager::revoke() {
     rt_.redactor.apply_to(e);
     return make_error_response(std::move(e));
   }
-  rt_.log(LogLevel::debug,
-          "falcon: oauth2RevokeToken POST /oauth2/revoke -> " + std::to_string(tr.response.status));
+  if (rt_.logs(LogLevel::debug))
+    rt_.log(LogLevel::debug, "falcon: oauth2RevokeToken POST /oauth2/revoke -> " +
+                                 std::to_string(tr.response.status));
   const int status = tr.response.status;
   std::string target;
   if (auto loc = header_value(tr.response.headers, "Location")) {

@@ -80,6 +80,12 @@ struct Config {
   /// Largest reply body accepted; a larger one (or a chunked one that never ends) is cut at this
   /// size and reported as a transport error. Must be at least 1 KiB.
   std::size_t max_response_bytes = 256u << 20;
+  /// Accept-Encoding offered to the API, a comma-separated list of gzip, deflate, br, zstd; or
+  /// "identity" (or "") for uncompressed replies. The default, "gzip, deflate", is what FalconPy
+  /// sends: a 2,000-record page shrinks about 10x, while a small reply is left uncompressed by
+  /// most servers anyway. br and zstd need a libcurl built with them (checked by Client).
+  /// See docs/performance.md for the measured cost of each choice.
+  std::string accept_encoding = "gzip, deflate";
   /// Proxy URL, e.g. "http://proxy:3128"; empty: none (curl's environment variables still apply).
   std::string proxy;
   /// Verify the server's TLS certificate and host name. Turning it off is logged as a warning.

@@ -83,12 +83,17 @@ struct CurlTransportOptions {
   std::string ca_bundle;   ///< PEM file used to verify the server; empty: the system store.
   /// Replies larger than this are refused with a transport error instead of filling memory.
   std::size_t max_response_bytes = 256u << 20;
+  /// Accept-Encoding offered (Config::accept_encoding); "" or "identity": none, no decoding.
+  std::string accept_encoding = "gzip, deflate";
 };
 
 /// Connection statistics of a CurlTransport, for benchmarks and tests.
 struct TransportStats {
   std::uint64_t requests = 0;         ///< Requests that got a reply.
   std::uint64_t new_connections = 0;  ///< TCP connections opened (curl's CURLINFO_NUM_CONNECTS).
+  std::uint64_t open_sockets = 0;     ///< Sockets open right now (idle keep-alive ones included).
+  /// Most sockets open at once since construction: what the transport held at its peak.
+  std::uint64_t peak_open_sockets = 0;
 };
 
 /// The default transport: libcurl easy handles pooled and sharing one connection cache, DNS

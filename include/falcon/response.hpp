@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -40,6 +42,8 @@ struct ApiError {
   std::string id;       ///< `id`, when the API sets one; else "".
 };
 
+struct Indicator;  // models.hpp
+
 /// The result of one API call.
 /// API errors (4xx/5xx) are data here, never exceptions, unless raise_for_status() is called.
 /// @par Thread safety
@@ -48,14 +52,23 @@ class Response {
  public:
   int status_code = 0;  ///< 0 when no HTTP reply arrived.
   Headers headers;      ///< Case-insensitive.
-  /// The parsed body, the whole envelope with nothing dropped; null when there was no body.
-  nlohmann::json body;
-  /// The raw body text, kept only when it could not be decoded (see error).
-  std::string text;
   /// SDK-side failure, if any (transport, timeout, auth, validation, rate_limited, decode).
   std::optional<Error> error;
   /// HTTP attempts the call took (retries and a 401 replay included).
   int attempts = 0;
+
+  /// The parsed body, the whole envelope with nothing dropped; null when there was no body or
+  /// it is not JSON (then error is a decode error and text() has the reply).
+  /// Decoded on first access and kept: a caller that only uses resources_as<Indicator>(),
+  /// pagination() or ok() never pays for it. Safe to call from many threads at once.
+  const nlohmann::json& body() const;
+  /// The body for changing in place (decoded first if it was not yet). text() keeps the reply
+  /// as received. Not safe while another thread reads this Response.
+  nlohmann::json& mutable_body();
+  /// Replaces the body (for fakes and tests); text() becomes empty.
+  void set_body(nlohmann::json body);
+  /// The reply body as received (decompressed), whether or not it is JSON; "" when none.
+  const std::string& text() const noexcept;
 
   /// True when there is no SDK-side error and the status is 2xx.
   bool ok() const noexcept { return !error && status_code >= 200 && status_code < 300; }
@@ -76,15 +89,30 @@ class Response {
   /// Throws falcon::Exception when !ok(): the SDK error, or the status with the first API error.
   const Response& raise_for_status() const;
 
-  /// resources() converted element-wise with nlohmann's from_json (see models.hpp).
+  /// resources() converted element-wise with nlohmann's from_json (see models.hpp). For
+  /// Indicator the records are decoded straight from the reply text, without building body()
+  /// (same leniency: a field of an unexpected type is left unset).
   template <typename T>
   std::vector<T> resources_as() const {
-    std::vector<T> out;
-    const auto& r = resources();
-    out.reserve(r.size());
-    for (const auto& item : r) out.push_back(item.template get<T>());
-    return out;
+    if constexpr (std::is_same_v<T, Indicator>) {
+      return indicators_fast();
+    } else {
+      std::vector<T> out;
+      const auto& r = resources();
+      out.reserve(r.size());
+      for (const auto& item : r) out.push_back(item.template get<T>());
+      return out;
+    }
   }
+
+  /// Implementation detail: the reply text and its lazily decoded JSON.
+  struct Body;
+
+ private:
+  std::vector<Indicator> indicators_fast() const;
+  std::shared_ptr<Body> body_;  // shared by copies; the decoded JSON is never changed in place
+                                // while shared (mutable_body() copies first)
+  friend Response make_response(HttpResponse&& http, bool expect_json);
 };
 
 }  // namespace falcon

@@ -19,7 +19,7 @@ TEST(HostileErrorText, HtmlReplyNamesItsContentTypeAndSuggestsBaseUrl) {
   EXPECT_EQ(r.error->kind, falcon::ErrorKind::decode) << r.error->describe();
   EXPECT_TRUE(contains(r.error->message, "text/html")) << r.error->message;
   EXPECT_TRUE(contains(r.error->message, "base_url")) << r.error->message;
-  EXPECT_EQ(r.text, html.body) << "the raw body is kept for inspection";
+  EXPECT_EQ(r.text(), html.body) << "the raw body is kept for inspection";
 }
 
 TEST(HostileErrorText, ApiRedirectIsReturnedNamingItsTargetHost) {

@@ -130,7 +130,7 @@ TEST_F(ConcurrencyMixed, SixteenThreadsCreateSearchDeleteWithoutFaults) {
       if (found.ok() && found.resources() == nlohmann::json::array({id})) {
         ++ok;
       } else {
-        failures.add("search " + value + ": " + describe(found) + " " + found.body.dump());
+        failures.add("search " + value + ": " + describe(found) + " " + found.body().dump());
       }
       auto deleted = ioc.indicator_delete(delete_ids(id), call);
       if (deleted.ok()) {
@@ -169,7 +169,7 @@ std::string create_once(const falcon::IOC& ioc, const std::string& value,
       if (!found.ok()) continue;
       if (found.resources().size() == 1) return found.resources()[0].get<std::string>();
       if (!found.resources().empty()) {
-        failures.add("duplicate " + value + ": " + found.body.dump());
+        failures.add("duplicate " + value + ": " + found.body().dump());
         return "";
       }
       break;  // provably absent: send it again

@@ -103,7 +103,7 @@ class IocIntegration : public falcon_it::EmulatorTest {
     falcon::IndicatorCreateOptions o;
     o.indicators = items;
     const Response r = ioc.indicator_create(o);
-    EXPECT_EQ(r.status_code, 201) << r.body.dump();
+    EXPECT_EQ(r.status_code, 201) << r.body().dump();
     EXPECT_FALSE(r.error) << r.error->describe();
     return ids_of(r);
   }
@@ -113,7 +113,7 @@ class IocIntegration : public falcon_it::EmulatorTest {
     o.filter = filter;
     o.limit = 500;
     const Response r = ioc.indicator_search(o);
-    EXPECT_EQ(r.status_code, 200) << filter << ": " << r.body.dump();
+    EXPECT_EQ(r.status_code, 200) << filter << ": " << r.body().dump();
     EXPECT_EQ(r.pagination().total.value_or(-1), static_cast<std::int64_t>(r.resources().size()))
         << filter;
     return string_set(r.resources());
@@ -127,7 +127,7 @@ class IocIntegration : public falcon_it::EmulatorTest {
       o.type = "domain";
       o.value = v;
       const Response r = ioc.devices_count(o);
-      EXPECT_EQ(r.status_code, 200) << r.body.dump();
+      EXPECT_EQ(r.status_code, 200) << r.body().dump();
       if (!r.ok()) break;
       if (r.resources_as<falcon::DeviceCount>().at(0).device_count > 0) return v;
     }
@@ -147,7 +147,7 @@ TEST_F(IocIntegration, AllTwentyOperationsAreServedOverHttp) {
     replies["indicator_create"] = ioc.indicator_create(o);
   }
   const auto ids = ids_of(replies["indicator_create"]);
-  ASSERT_EQ(ids.size(), 2U) << replies["indicator_create"].body.dump();
+  ASSERT_EQ(ids.size(), 2U) << replies["indicator_create"].body().dump();
   {
     falcon::IndicatorAggregateOptions o;
     o.field = "type";
@@ -209,7 +209,7 @@ TEST_F(IocIntegration, AllTwentyOperationsAreServedOverHttp) {
     o.value = value;
     const Response r = ioc.devices_ran_on(o);
     replies["devices_ran_on"] = r;
-    ASSERT_FALSE(r.resources().empty()) << r.body.dump();
+    ASSERT_FALSE(r.resources().empty()) << r.body().dump();
     device = r.resources()[0].get<std::string>();
     replies["devices_ran_on_legacy"] = ioc.devices_ran_on_legacy(o);
   }
@@ -221,7 +221,7 @@ TEST_F(IocIntegration, AllTwentyOperationsAreServedOverHttp) {
     o.device_id = device;
     const Response r = ioc.processes_ran_on(o);
     replies["processes_ran_on"] = r;
-    ASSERT_FALSE(r.resources().empty()) << r.body.dump();
+    ASSERT_FALSE(r.resources().empty()) << r.body().dump();
     pid = r.resources()[0].get<std::string>();
     replies["processes_ran_on_legacy"] = ioc.processes_ran_on_legacy(o);
   }
@@ -240,12 +240,12 @@ TEST_F(IocIntegration, AllTwentyOperationsAreServedOverHttp) {
   std::set<std::string> traces;
   for (const auto& [op, r] : replies) {
     SCOPED_TRACE(op);
-    EXPECT_EQ(r.status_code, op == "indicator_create" ? 201 : 200) << r.body.dump();
+    EXPECT_EQ(r.status_code, op == "indicator_create" ? 201 : 200) << r.body().dump();
     EXPECT_TRUE(r.ok());
     // The envelope and the headers every reply carries.
-    EXPECT_TRUE(r.body.contains("meta") && r.body.contains("errors") &&
-                r.body.contains("resources"))
-        << r.body.dump();
+    EXPECT_TRUE(r.body().contains("meta") && r.body().contains("errors") &&
+                r.body().contains("resources"))
+        << r.body().dump();
     EXPECT_FALSE(r.meta().value("trace_id", "").empty());
     EXPECT_EQ(header(r, "X-CS-TRACEID"), r.trace_id());
     EXPECT_FALSE(r.trace_id().empty());
@@ -276,12 +276,12 @@ TEST_F(IocIntegration, CreateAnswers201WithServerFilledRecords) {
   built.tags = falcon::StringList{"t1"};
   built.comment = "created by the integration suite";
   const Response one = ioc.indicator_create(built);
-  ASSERT_EQ(one.status_code, 201) << one.body.dump();
+  ASSERT_EQ(one.status_code, 201) << one.body().dump();
 
   falcon::IndicatorCreateOptions listed;  // via the operation-id alias and `indicators`
   listed.indicators = json::array({domain_item("listed.example.com"), hash_item(7)});
   const Response two = ioc.indicator_create_v1(listed);
-  ASSERT_EQ(two.status_code, 201) << two.body.dump();
+  ASSERT_EQ(two.status_code, 201) << two.body().dump();
   EXPECT_EQ(two.meta()["writes"]["resources_affected"], 2);
   EXPECT_TRUE(two.ok());
   EXPECT_TRUE(two.api_errors().empty());
@@ -332,7 +332,7 @@ TEST_F(IocIntegration, GetCombinedAndSearchReturnRecordsAndIds) {
   falcon::IndicatorGetOptions get;
   get.ids = falcon::StringList(ids.begin(), ids.begin() + 3);
   const Response got = ioc.indicator_get(get);
-  ASSERT_EQ(got.status_code, 200) << got.body.dump();
+  ASSERT_EQ(got.status_code, 200) << got.body().dump();
   EXPECT_EQ(id_set(got), gcs);
   const Response got_alias = ioc.indicator_get_v1(get);
   EXPECT_EQ(got_alias.status_code, 200);
@@ -349,7 +349,7 @@ TEST_F(IocIntegration, GetCombinedAndSearchReturnRecordsAndIds) {
   q.filter = "source:'gcs'";
   q.sort = "value.asc";
   const Response combined = ioc.indicator_combined(q);
-  ASSERT_EQ(combined.status_code, 200) << combined.body.dump();
+  ASSERT_EQ(combined.status_code, 200) << combined.body().dump();
   EXPECT_EQ(combined.pagination().total, std::optional<std::int64_t>(3));
   const auto recs = combined.resources_as<falcon::Indicator>();
   ASSERT_EQ(recs.size(), 3U);
@@ -381,7 +381,7 @@ TEST_F(IocIntegration, AggregateAnswersTermsBuckets) {
   o.filter = "source:'agg'";
   o.size = 10;
   const Response r = ioc.indicator_aggregate(o);
-  ASSERT_EQ(r.status_code, 200) << r.body.dump();
+  ASSERT_EQ(r.status_code, 200) << r.body().dump();
   ASSERT_EQ(r.resources().size(), 1U);
   const json& result = r.resources()[0];
   EXPECT_EQ(result["name"], "by_type");
@@ -403,7 +403,7 @@ TEST_F(IocIntegration, ReportAnswersAReportId) {
   o.sort = "created_on.desc";
   o.report_format = "csv";
   const Response r = ioc.get_indicators_report(o);
-  ASSERT_EQ(r.status_code, 200) << r.body.dump();
+  ASSERT_EQ(r.status_code, 200) << r.body().dump();
   ASSERT_EQ(r.resources().size(), 1U);
   ASSERT_TRUE(r.resources()[0].is_string());
   const std::string id = r.resources()[0].get<std::string>();
@@ -418,7 +418,7 @@ TEST_F(IocIntegration, ReportAnswersAReportId) {
 TEST_F(IocIntegration, ValueListsCarryTheRealValues) {
   const falcon::IOC ioc = this->ioc();
   const auto check = [](const Response& r, std::vector<std::string> expected) {
-    EXPECT_EQ(r.status_code, 200) << r.body.dump();
+    EXPECT_EQ(r.status_code, 200) << r.body().dump();
     EXPECT_EQ(sorted(strings(r.resources())), sorted(std::move(expected)));
     EXPECT_EQ(r.pagination().total, std::optional<std::int64_t>(r.resources().size()));
   };
@@ -444,7 +444,7 @@ TEST_F(IocIntegration, ActionGetReportsPlatformsByType) {
   falcon::ActionGetOptions o;
   o.ids = falcon::StringList{"prevent", "detect"};
   const Response r = ioc.action_get(o);
-  ASSERT_EQ(r.status_code, 200) << r.body.dump();
+  ASSERT_EQ(r.status_code, 200) << r.body().dump();
   const auto actions = r.resources_as<falcon::Action>();
   ASSERT_EQ(actions.size(), 2U);
   std::map<std::string, falcon::Action> by_id;
@@ -481,7 +481,7 @@ TEST_F(IocIntegration, DeviceAndProcessLookupsAreDeterministic) {
   count.value = value;
   const Response c1 = ioc.devices_count(count);
   const Response c2 = ioc.indicator_get_device_count_v1(count);
-  ASSERT_EQ(c1.status_code, 200) << c1.body.dump();
+  ASSERT_EQ(c1.status_code, 200) << c1.body().dump();
   EXPECT_EQ(c1.resources(), c2.resources());
   const auto dc = c1.resources_as<falcon::DeviceCount>();
   ASSERT_EQ(dc.size(), 1U);
@@ -490,7 +490,7 @@ TEST_F(IocIntegration, DeviceAndProcessLookupsAreDeterministic) {
   const std::int64_t n = dc[0].device_count;
   ASSERT_GT(n, 0);
   const Response legacy = ioc.DevicesCount(count);
-  ASSERT_EQ(legacy.status_code, 200) << legacy.body.dump();
+  ASSERT_EQ(legacy.status_code, 200) << legacy.body().dump();
   EXPECT_EQ(legacy.resources_as<falcon::DeviceCount>().at(0).device_count, n);
   EXPECT_EQ(ioc.devices_count_legacy(count).resources(), legacy.resources());
 
@@ -500,7 +500,7 @@ TEST_F(IocIntegration, DeviceAndProcessLookupsAreDeterministic) {
   ran.limit = 100;
   const Response d1 = ioc.devices_ran_on(ran);
   const Response d2 = ioc.indicator_get_devices_ran_on_v1(ran);
-  ASSERT_EQ(d1.status_code, 200) << d1.body.dump();
+  ASSERT_EQ(d1.status_code, 200) << d1.body().dump();
   EXPECT_EQ(d1.resources(), d2.resources());
   EXPECT_EQ(static_cast<std::int64_t>(d1.resources().size()), std::min<std::int64_t>(n, 100));
   // api.DetectsQueryPaging: the next offset as a string, no total.
@@ -509,7 +509,7 @@ TEST_F(IocIntegration, DeviceAndProcessLookupsAreDeterministic) {
             std::optional<std::string>(std::to_string(std::min<std::int64_t>(n, 100))));
   EXPECT_FALSE(d1.pagination().total.has_value());
   const Response d_legacy = ioc.DevicesRanOn(ran);
-  ASSERT_EQ(d_legacy.status_code, 200) << d_legacy.body.dump();
+  ASSERT_EQ(d_legacy.status_code, 200) << d_legacy.body().dump();
   EXPECT_EQ(d_legacy.resources(), d1.resources());  // same hosts on the legacy route
   EXPECT_EQ(d_legacy.pagination().total, std::optional<std::int64_t>(n));  // legacy has total
   EXPECT_EQ(ioc.devices_ran_on_legacy(ran).resources(), d1.resources());
@@ -521,7 +521,7 @@ TEST_F(IocIntegration, DeviceAndProcessLookupsAreDeterministic) {
     for (const auto& d : page.resources()) devices.push_back(d.get<std::string>());
     return true;
   });
-  ASSERT_TRUE(last.ok()) << last.body.dump();
+  ASSERT_TRUE(last.ok()) << last.body().dump();
   EXPECT_EQ(static_cast<std::int64_t>(devices.size()), n);
   EXPECT_EQ(std::set<std::string>(devices.begin(), devices.end()).size(), devices.size());
   for (const auto& d : devices) EXPECT_TRUE(is_hex(d, 32)) << d;
@@ -532,11 +532,11 @@ TEST_F(IocIntegration, DeviceAndProcessLookupsAreDeterministic) {
   procs.device_id = devices[0];
   const Response p1 = ioc.processes_ran_on(procs);
   const Response p2 = ioc.indicator_get_processes_ran_on_v1(procs);
-  ASSERT_EQ(p1.status_code, 200) << p1.body.dump();
+  ASSERT_EQ(p1.status_code, 200) << p1.body().dump();
   ASSERT_FALSE(p1.resources().empty());
   EXPECT_EQ(p1.resources(), p2.resources());
   const Response p_legacy = ioc.ProcessesRanOn(procs);
-  ASSERT_EQ(p_legacy.status_code, 200) << p_legacy.body.dump();
+  ASSERT_EQ(p_legacy.status_code, 200) << p_legacy.body().dump();
   EXPECT_EQ(p_legacy.resources(), p1.resources());
   EXPECT_EQ(ioc.processes_ran_on_legacy(procs).resources(), p1.resources());
   const std::regex pid_re("^pid:" + devices[0] + ":[0-9]+$");
@@ -548,7 +548,7 @@ TEST_F(IocIntegration, DeviceAndProcessLookupsAreDeterministic) {
       falcon::StringList(pids.begin(), pids.begin() + std::min<std::size_t>(2, pids.size()));
   const Response e1 = ioc.entities_processes(details);
   const Response e2 = ioc.entities_processes(details);
-  ASSERT_EQ(e1.status_code, 200) << e1.body.dump();
+  ASSERT_EQ(e1.status_code, 200) << e1.body().dump();
   EXPECT_EQ(e1.resources(), e2.resources());
   const auto pd = e1.resources_as<falcon::ProcessDetail>();
   ASSERT_EQ(pd.size(), details.ids->size());
@@ -602,7 +602,7 @@ TEST_F(IocIntegration, CreateSearchGetUpdateDeleteRoundTrip) {
   get.ids = falcon::StringList{alpha};
   auto fetch = [&] {
     const Response r = ioc.indicator_get(get);
-    EXPECT_EQ(r.status_code, 200) << r.body.dump();
+    EXPECT_EQ(r.status_code, 200) << r.body().dump();
     auto recs = r.resources_as<falcon::Indicator>();
     return recs.empty() ? falcon::Indicator{} : recs[0];
   };
@@ -617,7 +617,7 @@ TEST_F(IocIntegration, CreateSearchGetUpdateDeleteRoundTrip) {
   sev.severity = "critical";
   sev.comment = "raise";
   const Response up = ioc.indicator_update(sev);
-  ASSERT_EQ(up.status_code, 200) << up.body.dump();
+  ASSERT_EQ(up.status_code, 200) << up.body().dump();
   ASSERT_EQ(up.resources().size(), 1U);
   EXPECT_EQ(up.resources()[0]["severity"], "critical");
   const falcon::Indicator raised = fetch();
@@ -630,7 +630,7 @@ TEST_F(IocIntegration, CreateSearchGetUpdateDeleteRoundTrip) {
   falcon::IndicatorUpdateOptions reset;
   reset.indicators = json::array({{{"id", alpha}, {"description", nullptr}}});
   const Response cleared = ioc.indicator_update_v1(reset);
-  ASSERT_EQ(cleared.status_code, 200) << cleared.body.dump();
+  ASSERT_EQ(cleared.status_code, 200) << cleared.body().dump();
   const falcon::Indicator after = fetch();
   EXPECT_FALSE(after.description.has_value());
   EXPECT_EQ(after.severity.value_or(""), "critical");
@@ -639,7 +639,7 @@ TEST_F(IocIntegration, CreateSearchGetUpdateDeleteRoundTrip) {
   falcon::IndicatorUpdateOptions bulk;
   bulk.bulk_update = json{{"filter", "source:'y'"}, {"severity", "low"}};
   const Response bulked = ioc.indicator_update(bulk);
-  ASSERT_EQ(bulked.status_code, 200) << bulked.body.dump();
+  ASSERT_EQ(bulked.status_code, 200) << bulked.body().dump();
   EXPECT_EQ(bulked.meta()["writes"]["resources_affected"], 3);
   EXPECT_EQ(id_set(bulked), std::set<std::string>(b.begin(), b.end()));
   EXPECT_EQ(search(ioc, "severity:'low'"), std::set<std::string>(b.begin(), b.end()));
@@ -649,14 +649,14 @@ TEST_F(IocIntegration, CreateSearchGetUpdateDeleteRoundTrip) {
   by_ids.ids = falcon::StringList{beta, gamma};
   by_ids.comment = "cleanup";
   const Response del1 = ioc.indicator_delete(by_ids);
-  ASSERT_EQ(del1.status_code, 200) << del1.body.dump();
+  ASSERT_EQ(del1.status_code, 200) << del1.body().dump();
   EXPECT_EQ(string_set(del1.resources()), (std::set<std::string>{beta, gamma}));
 
   // delete by filter
   falcon::IndicatorDeleteOptions by_filter;
   by_filter.filter = "source:'y'";
   const Response del2 = ioc.indicator_delete_v1(by_filter);
-  ASSERT_EQ(del2.status_code, 200) << del2.body.dump();
+  ASSERT_EQ(del2.status_code, 200) << del2.body().dump();
   EXPECT_EQ(string_set(del2.resources()), std::set<std::string>(b.begin(), b.end()));
 
   // The deleted ones are found with deleted:true and nowhere else.
@@ -680,19 +680,19 @@ TEST_F(IocIntegration, RowErrorRefusesTheWholeCreate) {
   falcon::IndicatorCreateOptions o;
   o.indicators = json::array({domain_item("good.example.com"), bad});
   const Response r = ioc.indicator_create(o);
-  ASSERT_EQ(r.status_code, 400) << r.body.dump();
+  ASSERT_EQ(r.status_code, 400) << r.body().dump();
   EXPECT_FALSE(r.error.has_value());  // an API error, not an SDK one
   EXPECT_FALSE(r.ok());
   ASSERT_FALSE(r.api_errors().empty());
   EXPECT_EQ(r.api_errors()[0].code, 400);
   EXPECT_FALSE(r.api_errors()[0].message.empty());
   const auto rows = r.resources_as<falcon::RowMessage>();
-  ASSERT_FALSE(rows.empty()) << r.body.dump();
+  ASSERT_FALSE(rows.empty()) << r.body().dump();
   for (const auto& row : rows) EXPECT_EQ(row.row, 2) << row.message;  // only the bad row
   const auto value_row = std::find_if(rows.begin(), rows.end(), [](const falcon::RowMessage& m) {
     return m.field_name == "value";
   });
-  ASSERT_NE(value_row, rows.end()) << r.body.dump();
+  ASSERT_NE(value_row, rows.end()) << r.body().dump();
   EXPECT_EQ(value_row->message_type, "error");
   EXPECT_TRUE(value_row->is_error());
   EXPECT_EQ(value_row->type, "sha256");
@@ -721,10 +721,10 @@ TEST_F(IocIntegration, WarningOnlyCreateNeedsIgnoreWarnings) {
   o.indicators = json::array({item});
 
   const Response warned = ioc.indicator_create(o);
-  ASSERT_EQ(warned.status_code, 400) << warned.body.dump();
+  ASSERT_EQ(warned.status_code, 400) << warned.body().dump();
   ASSERT_FALSE(warned.api_errors().empty());
   const auto rows = warned.resources_as<falcon::RowMessage>();
-  ASSERT_EQ(rows.size(), 1U) << warned.body.dump();
+  ASSERT_EQ(rows.size(), 1U) << warned.body().dump();
   EXPECT_EQ(rows[0].row, 1);
   EXPECT_EQ(rows[0].message_type, "warning");
   EXPECT_FALSE(rows[0].is_error());
@@ -733,7 +733,7 @@ TEST_F(IocIntegration, WarningOnlyCreateNeedsIgnoreWarnings) {
 
   o.ignore_warnings = true;
   const Response created = ioc.indicator_create(o);
-  ASSERT_EQ(created.status_code, 201) << created.body.dump();
+  ASSERT_EQ(created.status_code, 201) << created.body().dump();
   const auto recs = created.resources_as<falcon::Indicator>();
   ASSERT_EQ(recs.size(), 1U);
   EXPECT_EQ(recs[0].expired, std::optional<bool>(true));  // kept, but expired (spec §5.5)
@@ -749,7 +749,7 @@ TEST_F(IocIntegration, WarningOnlyCreateNeedsIgnoreWarnings) {
   falcon::Config cfg = config();
   cfg.validate = false;
   const Response refused = falcon::IOC(cfg).indicator_create(err);
-  ASSERT_EQ(refused.status_code, 400) << refused.body.dump();
+  ASSERT_EQ(refused.status_code, 400) << refused.body().dump();
   const auto err_rows = refused.resources_as<falcon::RowMessage>();
   ASSERT_FALSE(err_rows.empty());
   EXPECT_EQ(err_rows[0].field_name, "action");
@@ -763,9 +763,9 @@ TEST_F(IocIntegration, DuplicateTypeAndValueIsReportedPerRow) {
   falcon::IndicatorCreateOptions o;
   o.indicators = json::array({domain_item("fresh.example.com"), domain_item("dup.example.com")});
   const Response r = ioc.indicator_create(o);
-  ASSERT_EQ(r.status_code, 400) << r.body.dump();
+  ASSERT_EQ(r.status_code, 400) << r.body().dump();
   const auto rows = r.resources_as<falcon::RowMessage>();
-  ASSERT_EQ(rows.size(), 1U) << r.body.dump();
+  ASSERT_EQ(rows.size(), 1U) << r.body().dump();
   EXPECT_EQ(rows[0].row, 2);
   EXPECT_EQ(rows[0].type, "domain");
   EXPECT_EQ(rows[0].value, "dup.example.com");
@@ -776,7 +776,7 @@ TEST_F(IocIntegration, DuplicateTypeAndValueIsReportedPerRow) {
   // A duplicate inside one request is reported on its second row.
   o.indicators = json::array({domain_item("twice.example.com"), domain_item("twice.example.com")});
   const Response twice = ioc.indicator_create(o);
-  ASSERT_EQ(twice.status_code, 400) << twice.body.dump();
+  ASSERT_EQ(twice.status_code, 400) << twice.body().dump();
   const auto twice_rows = twice.resources_as<falcon::RowMessage>();
   ASSERT_EQ(twice_rows.size(), 1U);
   EXPECT_EQ(twice_rows[0].row, 2);
@@ -799,7 +799,7 @@ TEST_F(IocIntegration, UpdateOfAnUnknownIdIsARowError) {
   o.indicators = json::array(
       {{{"id", ids[0]}, {"severity", "low"}}, {{"id", std::string(64, 'f')}, {"severity", "low"}}});
   const Response r = ioc.indicator_update(o);
-  ASSERT_EQ(r.status_code, 400) << r.body.dump();
+  ASSERT_EQ(r.status_code, 400) << r.body().dump();
   const auto rows = r.resources_as<falcon::RowMessage>();
   ASSERT_EQ(rows.size(), 1U);
   EXPECT_EQ(rows[0].row, 2);
@@ -826,12 +826,12 @@ TEST_F(IocIntegration, RevokedTokenGets401AndANormalClientLogsInAgain) {
   ASSERT_EQ(borrowed.action_query().status_code, 200);  // the token is good before revoke
 
   const Response revoked = ioc.client().revoke();
-  ASSERT_EQ(revoked.status_code, 200) << revoked.body.dump();
+  ASSERT_EQ(revoked.status_code, 200) << revoked.body().dump();
   EXPECT_EQ(emu().counters().requests_per_route["POST /oauth2/revoke"], 1U);
   EXPECT_FALSE(ioc.client().token_expiry().has_value());
 
   const Response denied = borrowed.action_query();
-  EXPECT_EQ(denied.status_code, 401) << denied.body.dump();
+  EXPECT_EQ(denied.status_code, 401) << denied.body().dump();
   ASSERT_TRUE(denied.error.has_value());
   EXPECT_EQ(denied.error->kind, ErrorKind::auth);
   ASSERT_FALSE(denied.api_errors().empty());
@@ -842,7 +842,7 @@ TEST_F(IocIntegration, RevokedTokenGets401AndANormalClientLogsInAgain) {
 
   // The normal client fetches a new token and carries on.
   const Response again = ioc.action_query();
-  EXPECT_EQ(again.status_code, 200) << again.body.dump();
+  EXPECT_EQ(again.status_code, 200) << again.body().dump();
   EXPECT_TRUE(again.ok());
   EXPECT_EQ(emu().counters().tokens_issued, 2U);
   EXPECT_NE(recorder->last_bearer(), token);
@@ -854,7 +854,7 @@ TEST_F(IocIntegration, ExpiredTokenIsRenewedTransparently) {
   ASSERT_EQ(ioc.platform_query().status_code, 200);
   emu().expire_tokens();
   const Response r = ioc.platform_query();
-  EXPECT_EQ(r.status_code, 200) << r.body.dump();
+  EXPECT_EQ(r.status_code, 200) << r.body().dump();
   EXPECT_EQ(emu().counters().tokens_issued, 2U);
   EXPECT_EQ(emu().counters().requests_per_route["GET /iocs/queries/platforms/v1"], 3U);
 }
@@ -886,7 +886,7 @@ TEST_F(RateLimitIntegration, SixthCallGets429WithItsHeaders) {
   std::set<std::string> traces;
   for (int i = 0; i < 5; ++i) {
     const Response r = ioc.severity_query();
-    ASSERT_EQ(r.status_code, 200) << i << ": " << r.body.dump();
+    ASSERT_EQ(r.status_code, 200) << i << ": " << r.body().dump();
     EXPECT_EQ(r.rate_limit().limit, std::optional<std::int64_t>(5));
     EXPECT_EQ(r.rate_limit().remaining, std::optional<std::int64_t>(4 - i));
     EXPECT_FALSE(r.rate_limit().retry_after.has_value());
@@ -897,7 +897,7 @@ TEST_F(RateLimitIntegration, SixthCallGets429WithItsHeaders) {
   const auto now_s =
       std::chrono::duration_cast<std::chrono::seconds>(emu().now().time_since_epoch()).count();
   const Response r = ioc.severity_query();
-  EXPECT_EQ(r.status_code, 429) << r.body.dump();
+  EXPECT_EQ(r.status_code, 429) << r.body().dump();
   ASSERT_TRUE(r.error.has_value());
   EXPECT_EQ(r.error->kind, ErrorKind::rate_limited);
   EXPECT_EQ(r.attempts, 1);
@@ -932,7 +932,7 @@ TEST_F(RateLimitIntegration, SixthCallGets429WithItsHeaders) {
   falcon::Config fresh = cfg;
   fresh.sleeper = [](std::chrono::milliseconds) {};
   const Response later = falcon::IOC(fresh).severity_query();  // new client: new token too
-  EXPECT_EQ(later.status_code, 200) << later.body.dump();
+  EXPECT_EQ(later.status_code, 200) << later.body().dump();
 }
 
 // ---- 7. SDK-side validation never reaches the emulator -----------------------------------
@@ -1022,7 +1022,7 @@ TEST_F(IocIntegration, HundredSequentialGetsReuseOneConnection) {
   o.ids = ids;
   for (int i = 0; i < 100; ++i) {
     const Response r = ioc.indicator_get(o);
-    ASSERT_EQ(r.status_code, 200) << i << ": " << r.body.dump();
+    ASSERT_EQ(r.status_code, 200) << i << ": " << r.body().dump();
     ASSERT_EQ(r.attempts, 1);
   }
   const auto c = emu().counters();

@@ -98,7 +98,7 @@ TEST_F(PagingIntegration, SearchAllReturnsEveryIdExactlyOnce) {
       for (const auto& id : page.resources()) ids.push_back(id.get<std::string>());
       return true;
     });
-    ASSERT_TRUE(last.ok()) << last.status_code << " " << last.body.dump();
+    ASSERT_TRUE(last.ok()) << last.status_code << " " << last.body().dump();
     EXPECT_EQ(pages, kTotal / 2000);
     EXPECT_EQ(ids.size(), static_cast<std::size_t>(kTotal));          // no duplicates ...
     EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), *all_);  // ... none missing
@@ -129,7 +129,7 @@ TEST_F(PagingIntegration, CombinedAllReturnsAFilteredSubsetInOrder) {
     records.insert(records.end(), recs.begin(), recs.end());
     return true;
   });
-  ASSERT_TRUE(last.ok()) << last.status_code << " " << last.body.dump();
+  ASSERT_TRUE(last.ok()) << last.status_code << " " << last.body().dump();
   ASSERT_EQ(records.size(), static_cast<std::size_t>(kTotal / 3));
   std::set<std::string> ids;
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -157,7 +157,7 @@ TEST_F(PagingIntegration, OffsetPagingStopsAtTheTenThousandCeiling) {
     o.limit = 2000;
     o.sort = "value.asc";
     const Response r = server_judged.indicator_search(o);
-    ASSERT_EQ(r.status_code, 200) << offset << ": " << r.body.dump();
+    ASSERT_EQ(r.status_code, 200) << offset << ": " << r.body().dump();
     EXPECT_EQ(r.resources().size(), 2000U);
     EXPECT_EQ(r.pagination().offset, std::optional<std::int64_t>(offset + 2000));  // next offset
     EXPECT_EQ(r.pagination().total, std::optional<std::int64_t>(kTotal));
@@ -171,7 +171,7 @@ TEST_F(PagingIntegration, OffsetPagingStopsAtTheTenThousandCeiling) {
   past.limit = 2000;
   const auto before = route_count(kSearchRoute);
   const Response refused = server_judged.indicator_search(past);
-  EXPECT_EQ(refused.status_code, 400) << refused.body.dump();
+  EXPECT_EQ(refused.status_code, 400) << refused.body().dump();
   EXPECT_FALSE(refused.error.has_value());  // the server's answer, not an SDK error
   ASSERT_FALSE(refused.api_errors().empty());
   EXPECT_NE(refused.api_errors()[0].message.find("10000"), std::string::npos)
@@ -226,7 +226,7 @@ TEST_F(PagingCreateIntegration, SdkCreatesTwelveThousandInBatchesOf2000) {
     o.indicators = json::array();
     for (int i = start; i < start + kBatch; ++i) o.indicators->push_back(item(i));
     const Response r = ioc.indicator_create(o);
-    ASSERT_EQ(r.status_code, 201) << r.body.dump().substr(0, 2000);
+    ASSERT_EQ(r.status_code, 201) << r.body().dump().substr(0, 2000);
     ASSERT_EQ(r.resources().size(), static_cast<std::size_t>(kBatch));
     for (const auto& rec : r.resources()) created.insert(rec["id"].get<std::string>());
   }

@@ -117,6 +117,25 @@ TEST(Config, OtherSettingsAreChecked) {
   EXPECT_EQ(cfg.check()->field, "retry.jitter");
 }
 
+TEST(Config, AcceptEncodingIsAListOfCodingsTheSdkDecodes) {
+  EXPECT_EQ(good().accept_encoding, "gzip, deflate") << "FalconPy's offer is the default";
+  for (const char* ok : {"gzip, deflate", "gzip", "deflate,gzip", "identity", "", "br, zstd"}) {
+    auto cfg = good();
+    cfg.accept_encoding = ok;
+    EXPECT_FALSE(cfg.check().has_value()) << ok;
+  }
+  for (const char* bad :
+       {"brotli", "gzip,", "gzip;q=1", "gzip\r\nX-Evil: 1", "*", "identity, gzip"}) {
+    auto cfg = good();
+    cfg.accept_encoding = bad;
+    auto e = cfg.check();
+    ASSERT_TRUE(e.has_value()) << bad;
+    EXPECT_EQ(e->field, "accept_encoding");
+    EXPECT_NE(e->message.find("gzip, deflate, br, zstd"), std::string::npos) << e->message;
+    EXPECT_EQ(e->message.find('\n'), std::string::npos) << "control bytes are not echoed";
+  }
+}
+
 TEST(Config, FromEnvReadsTheFourVariables) {
   setenv("FALCON_CLIENT_ID", "env-id", 1);
   setenv("FALCON_CLIENT_SECRET", "env-secret", 1);

@@ -22,7 +22,7 @@ TEST(Response, KeepsTheWholeEnvelopeIncludingUnknownKeys) {
   EXPECT_EQ(r.resources().size(), 1u);
   EXPECT_TRUE(r.errors().is_array());
   EXPECT_TRUE(r.errors().empty());
-  EXPECT_EQ(r.body["extra"]["kept"], true);
+  EXPECT_EQ(r.body()["extra"]["kept"], true);
   auto p = r.pagination();
   EXPECT_EQ(*p.offset, 100);
   EXPECT_EQ(*p.limit, 100);
@@ -48,7 +48,7 @@ TEST(Response, NonJsonBodyIsADecodeErrorThatKeepsEverything) {
   ASSERT_TRUE(r.error.has_value());
   EXPECT_EQ(r.error->kind, falcon::ErrorKind::decode);
   EXPECT_EQ(r.status_code, 502);
-  EXPECT_EQ(r.text, "<html>bad gateway</html>");
+  EXPECT_EQ(r.text(), "<html>bad gateway</html>");
   EXPECT_EQ(r.trace_id(), "trace-9");
   EXPECT_TRUE(r.resources().empty());
   EXPECT_FALSE(r.ok());
@@ -58,7 +58,7 @@ TEST(Response, TruncatedJsonIsADecodeError) {
   auto r = falcon::make_response(http(200, R"({"meta":{"trace_id":"x"},"resources":[{"id":)"));
   ASSERT_TRUE(r.error.has_value());
   EXPECT_EQ(r.error->kind, falcon::ErrorKind::decode);
-  EXPECT_FALSE(r.text.empty());
+  EXPECT_FALSE(r.text().empty());
 }
 
 TEST(Response, EmptyBodyWhereJsonWasPromisedIsADecodeError) {

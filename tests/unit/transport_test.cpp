@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -259,4 +260,89 @@ TEST(CurlTransport, ThreadsShareThePoolWithAtMostOneConnectionEach) {
   EXPECT_EQ(ok.load(), kThreads * 25);
   EXPECT_LE(transport.stats().new_connections, static_cast<std::uint64_t>(kThreads));
   EXPECT_LE(server.distinct_client_ports(), static_cast<std::size_t>(kThreads));
+}
+
+// Handles are configured once and reused: a call must not inherit the previous call's method,
+// body or headers.
+TEST(CurlTransport, AReusedHandleSendsEachRequestAsGiven) {
+  LoopbackServer server;
+  falcon::CurlTransport transport;
+  struct Step {
+    const char* method;
+    std::optional<std::string> body;
+    const char* token;
+  };
+  const std::vector<Step> steps = {
+      {"POST", std::string(R"({"a":1})"), "one"},
+      {"GET", std::nullopt, "one"},
+      {"DELETE", std::nullopt, "two"},
+      {"PATCH", std::string(R"({"b":2})"), "two"},
+      {"GET", std::nullopt, "three"},
+      {"POST", std::nullopt, "three"},
+      {"DELETE", std::nullopt, "three"},
+  };
+  for (const auto& step : steps) {
+    falcon::HttpRequest req;
+    req.method = step.method;
+    req.url = server.url("/echo");
+    req.headers.emplace("Authorization", std::string("Bearer ") + step.token);
+    if (step.body) {
+      req.headers.emplace("Content-Type", "application/json");
+      req.body = step.body;
+    }
+    auto r = transport.send(req);
+    ASSERT_TRUE(r.ok()) << step.method;
+    auto echo = nlohmann::json::parse(r.response.body);
+    EXPECT_EQ(echo["method"], step.method);
+    EXPECT_EQ(echo["body"], step.body.value_or("")) << step.method;
+    EXPECT_EQ(echo["headers"]["Authorization"], std::string("Bearer ") + step.token);
+    EXPECT_EQ(echo["headers"].value("Content-Type", "") == "application/json",
+              step.body.has_value())
+        << step.method;
+  }
+  EXPECT_EQ(transport.stats().new_connections, 1u) << "one handle, one connection";
+}
+
+TEST(CurlTransport, OffersTheConfiguredAcceptEncoding) {
+  LoopbackServer server;
+  for (const std::string enc : {"gzip, deflate", "gzip", "identity", ""}) {
+    falcon::CurlTransportOptions o;
+    o.accept_encoding = enc;
+    falcon::CurlTransport transport(o);
+    falcon::HttpRequest req;
+    req.method = "GET";
+    req.url = server.url("/echo");
+    auto r = transport.send(req);
+    ASSERT_TRUE(r.ok());
+    auto echo = nlohmann::json::parse(r.response.body);
+    if (enc.empty() || enc == "identity") {
+      EXPECT_FALSE(echo["headers"].contains("Accept-Encoding")) << enc;
+    } else {
+      EXPECT_EQ(echo["headers"]["Accept-Encoding"], enc);
+    }
+  }
+}
+
+TEST(CurlTransport, SocketGaugeCountsWhatIsOpen) {
+  LoopbackServer server;
+  falcon::CurlTransport transport;
+  EXPECT_EQ(transport.stats().open_sockets, 0u);
+  for (int i = 0; i < 5; ++i) {
+    falcon::HttpRequest req;
+    req.method = "GET";
+    req.url = server.url("/echo");
+    ASSERT_TRUE(transport.send(req).ok());
+  }
+  EXPECT_EQ(transport.stats().open_sockets, 1u) << "the keep-alive connection stays open";
+  // A write takes a fresh connection and closes the idle one first: never two at once.
+  falcon::HttpRequest write;
+  write.method = "POST";
+  write.url = server.url("/echo");
+  write.body = std::string("{}");
+  write.fresh_connection = true;
+  ASSERT_TRUE(transport.send(write).ok());
+  const auto s = transport.stats();
+  EXPECT_EQ(s.new_connections, 2u);
+  EXPECT_EQ(s.open_sockets, 1u);
+  EXPECT_EQ(s.peak_open_sockets, 1u);
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Builds the benchmarks (Release, own build dir) and runs every one of them, in well under ten
+# minutes on a 2-core machine. Writes bench/results/latest.json (machine-readable: each figure
+# with its floor and ratio where one applies, the date, the commit, nproc) and
+# bench/results/latest.md (markdown tables). See docs/performance.md.
+#
+#   scripts/bench.sh                 # build + run everything
+#   BENCH_QUICK=1 scripts/bench.sh   # smaller counts, for trying the script itself
+#
+# Environment: BENCH_BUILD_DIR (default build/bench), BENCH_JOBS (default 2), BENCH_ROUNDS (7),
+# BENCH_CALLS (2000), BENCH_ENCODINGS (sdk-default,identity,gzip).
+# Benchmarks are not tests: nothing here is run by ctest or CI.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BUILD="${BENCH_BUILD_DIR:-build/bench}"
+JOBS="${BENCH_JOBS:-2}"
+OUT="bench/results"
+RAW="$BUILD/results"
+mkdir -p "$OUT" "$RAW"
+
+# Debian packages the benchmarks need beyond scripts/deps.sh, installed only when missing.
+need=()
+dpkg -s libbenchmark-dev >/dev/null 2>&1 || need+=(libbenchmark-dev)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if ((${#need[@]})); then
+  echo "bench.sh: installing ${need[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$ROOT")}"
+fi
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFALCON_BUILD_BENCH=ON \
+  -DFALCON_BUILD_TESTS=OFF -DFALCON_BUILD_EXAMPLES=OFF -DFALCON_BUILD_TOOLS=OFF \
+  "${launcher[@]}" >"$RAW/configure.log"
+TARGETS=(bench_client bench_e2e bench_decode bench_sdk bench_threads bench_emulator_rps bench_sync)
+ninja -C "$BUILD" -j"$JOBS" "${TARGETS[@]}"
+B="$BUILD/bench"
+
+if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
+  ROUNDS=2 CALLS=500 PAGE_SMALL=2000 PAGE_LARGE=5000 BULK=5000 THREAD_CALLS=1000 SYNC=2000
+  SDK_MIN_TIME=0.05 SECS=1
+else
+  ROUNDS="${BENCH_ROUNDS:-7}" CALLS="${BENCH_CALLS:-2000}" PAGE_SMALL=10000 PAGE_LARGE=100000
+  BULK=100000 THREAD_CALLS=4000 SYNC=100000 SDK_MIN_TIME=0.5 SECS=2
+fi
+ENCODINGS="${BENCH_ENCODINGS:-sdk-default,identity,gzip}"
+
+LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
+start=$(date +%s)
+step() { echo; echo "== $* ($(($(date +%s) - start)) s)"; }
+
+step "bench_decode: a 2,000-record indicator_combined page"
+"$B/bench_decode" --json "$RAW/decode.json" | tee "$RAW/decode.txt"
+
+step "bench_e2e: floor vs SDK, threads, paging, bulk create"
+"$B/bench_e2e" --client "$B/bench_client" --json "$RAW/e2e.json" --rounds "$ROUNDS" \
+  --calls "$CALLS" --encodings "$ENCODINGS" --page-small "$PAGE_SMALL" \
+  --page-large "$PAGE_LARGE" --bulk "$BULK" --thread-calls "$THREAD_CALLS" | tee "$RAW/e2e.txt"
+
+step "bench_sdk: SDK overhead per call over a FakeTransport"
+"$B/bench_sdk" --benchmark_min_time="$SDK_MIN_TIME" | tee "$RAW/sdk.txt"
+
+step "bench_emulator_rps: indicator_get, threads, emulator in-process"
+"$B/bench_emulator_rps" "$SECS" 4 | tee "$RAW/emulator_rps.txt"
+
+step "bench_threads: indicator_create from 1 and 16 threads"
+"$B/bench_threads" "$SECS" 1 16 | tee "$RAW/threads_create.txt"
+
+step "bench_sync: sync of $SYNC indicators"
+"$B/bench_sync" "$SYNC" | tee "$RAW/sync.txt"
+
+# ---- emulator benchmarks (issue 8) --------------------------------------------------------
+# The emulator's own benchmarks go here: add their command lines below, each writing its
+# output to "$RAW/emulator_<name>.txt" (and .json if it has one). Every *.txt in $RAW named
+# emulator_* is copied into latest.md's raw-output section.
+# ---- end of emulator benchmarks -------------------------------------------------------------
+
+elapsed=$(($(date +%s) - start))
+step "writing $OUT/latest.json and $OUT/latest.md (benchmarks took ${elapsed} s)"
+COMMIT="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+DIRTY="$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo true || echo false)"
+python3 bench/report.py --raw "$RAW" --out "$OUT" --commit "$COMMIT" --dirty "$DIRTY" \
+  --nproc "$(nproc)" --elapsed "$elapsed" --quick "${BENCH_QUICK:-0}" \
+  --loadavg "$LOADAVG"
+echo "bench.sh: done in $(($(date +%s) - start)) s"
