@@ -20,15 +20,17 @@ class PagingCostTest : public EmulatorTest {
     return o;
   }
 
+  virtual int records() const { return kRecords; }
+
   void SetUp() override {
     EmulatorTest::SetUp();
     json items = json::array();
-    for (int i = 0; i < kRecords; ++i) {
+    for (int i = 0; i < records(); ++i) {
       json item = i % 2 == 0 ? hash_item(i) : domain_item("h" + std::to_string(i) + ".example.com");
       if (i % 3 == 0) item["source"] = i % 2 == 0 ? "feed-A" : "Feed-a";  // case matters here
       if (i % 5 == 0) item["expiration"] = format_time(emu_->now() + std::chrono::hours(1 + i % 7));
       items.push_back(item);
-      if (items.size() == 2000) {
+      if (items.size() == 2000 || i == records() - 1) {
         emu_->add_indicators(items);
         items = json::array();
       }
@@ -112,8 +114,14 @@ TEST_F(PagingCostTest, ComplexFiltersScanEveryRecord) {
   EXPECT_EQ(emu_->records_visited() - before, static_cast<std::uint64_t>(kRecords));
 }
 
+// Fewer records: every scanned page here renders them all (slow under the sanitizers).
+class IndexEquivalenceTest : public PagingCostTest {
+ protected:
+  int records() const override { return 3000; }
+};
+
 // The same query answered from an index and by a scan: `(f),(f)` means f but is not simple.
-TEST_F(PagingCostTest, IndexAnswersWhatAScanAnswers) {
+TEST_F(IndexEquivalenceTest, IndexAnswersWhatAScanAnswers) {
   const auto same = [&](const std::string& filter, const std::string& sort) {
     const Walk indexed = walk("&sort=" + sort + "&filter=" + url_encode(filter), 700);
     const Walk scanned =
@@ -146,7 +154,7 @@ TEST_F(PagingCostTest, IndexAnswersWhatAScanAnswers) {
   same("action:'no_action'", "expiration.desc");
   same("severity:'high'", "expired.desc");
   const Walk all = walk("", 2000);
-  EXPECT_EQ(all.total, static_cast<std::uint64_t>(kRecords - 2));
+  EXPECT_EQ(all.total, static_cast<std::uint64_t>(records() - 2));
 }
 
 }  // namespace
