@@ -1,17 +1,128 @@
 // End-to-end throughput: the SDK over real loopback HTTP against the in-process emulator.
 // Reports indicator_get requests per second for 1..N client threads sharing one Client.
 //   bench_emulator_rps [seconds-per-run=3] [max-threads=8] [min-threads=1]
+// Long-run mode (issue 8, point 6): one client thread for TOTAL seconds, the rate reported per
+// SLICE seconds, after a separate SLICE-second run on a fresh emulator as the floor; the
+// process applies the mallopt settings falcon-emulator's main() applies (--no-mallopt: not).
+//   bench_emulator_rps --slices [TOTAL=30 [SLICE=10]] [--quick (= 9 3)] [--no-mallopt]
+#include <malloc.h>
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "emulator.hpp"
 #include "falcon/falcon.hpp"
 
+namespace {
+
+double process_cpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// One client thread calling indicator_get for `total` seconds; prints one line per `slice`.
+// Returns the rate of each slice.
+std::vector<double> run_slices(double total, double slice, const char* label) {
+  falcon::emulator::Options o;
+  o.rate_limit_per_minute = 1'000'000'000;
+  falcon::emulator::Emulator emu(o);
+  emu.start();
+  const auto id = emu.add_indicators(nlohmann::json::array({{{"type", "domain"},
+                                                             {"value", "bench.example.com"},
+                                                             {"action", "detect"},
+                                                             {"severity", "low"},
+                                                             {"platforms", {"windows"}},
+                                                             {"applied_globally", true}}}))[0];
+  falcon::Config cfg;
+  cfg.client_id = o.client_id;
+  cfg.client_secret = o.client_secret;
+  cfg.base_url = emu.base_url();
+  falcon::IOC ioc(cfg);
+  falcon::IndicatorGetOptions get;
+  get.ids = {id};
+  if (!ioc.indicator_get(get).ok()) {
+    std::fprintf(stderr, "warm-up call failed\n");
+    std::exit(1);
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<long> done{0};
+  std::atomic<long> failed{0};
+  std::thread client([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      (ioc.indicator_get(get).ok() ? done : failed).fetch_add(1);
+    }
+  });
+  std::vector<double> rates;
+  const auto t0 = std::chrono::steady_clock::now();
+  long last_done = 0;
+  double last_cpu = process_cpu();
+  auto last_t = t0;
+  for (int i = 1; i * slice <= total + 1e-9; ++i) {
+    std::this_thread::sleep_until(t0 + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           std::chrono::duration<double>(i * slice)));
+    const auto now = std::chrono::steady_clock::now();
+    const long d = done.load();
+    const double cpu = process_cpu();
+    const double secs = std::chrono::duration<double>(now - last_t).count();
+    const double rate = static_cast<double>(d - last_done) / secs;
+    rates.push_back(rate);
+    std::printf("%-10s %5.0f-%-5.0f s %10ld %10.0f %14.1f\n", label, (i - 1) * slice, i * slice,
+                d - last_done, rate,
+                d > last_done ? (cpu - last_cpu) * 1e6 / static_cast<double>(d - last_done) : 0.0);
+    std::fflush(stdout);
+    last_done = d;
+    last_cpu = cpu;
+    last_t = now;
+  }
+  stop = true;
+  client.join();
+  if (failed.load() != 0) std::printf("  (%ld failures!)\n", failed.load());
+  return rates;
+}
+
+int slices_main(int argc, char** argv) {
+  double total = 30, slice = 10;
+  bool mall = true;
+  std::vector<double> nums;
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      total = 9;
+      slice = 3;
+    } else if (std::strcmp(argv[i], "--no-mallopt") == 0) {
+      mall = false;
+    } else {
+      nums.push_back(std::atof(argv[i]));
+    }
+  }
+  if (!nums.empty()) total = nums[0];
+  if (nums.size() > 1) slice = nums[1];
+  if (mall) {  // as tools/emulator/main.cpp
+    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+  }
+  std::printf(
+      "indicator_get, 1 client thread, over loopback HTTP (emulator in-process, mallopt %s)\n",
+      mall ? "as falcon-emulator" : "off");
+  std::printf("%-10s %13s %10s %10s %14s\n", "run", "slice", "requests", "req/s", "CPU us/req");
+  const double floor = run_slices(slice, slice, "fresh").front();
+  std::printf("%-10s %13s %10s %10s %14s\n", "", "", "", "", "(client+server)");
+  const std::vector<double> rates = run_slices(total, slice, "long");
+  std::printf("last slice / fresh run: %.2f\n", rates.back() / floor);
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--slices") == 0) return slices_main(argc, argv);
   const double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
   const int max_threads = argc > 2 ? std::atoi(argv[2]) : 8;
   const int min_threads = argc > 3 ? std::atoi(argv[3]) : 1;

@@ -40,7 +40,7 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFALCON_BUILD_BENCH=
   -DFALCON_BUILD_TESTS=OFF -DFALCON_BUILD_EXAMPLES=OFF -DFALCON_BUILD_TOOLS=OFF \
   "${launcher[@]}" >"$RAW/configure.log"
 TARGETS=(bench_client bench_e2e bench_decode bench_sdk bench_threads bench_emulator_rps bench_sync
-         bench_page_encoding)
+         bench_page_encoding bench_emulator_scale bench_emulator_state)
 ninja -C "$BUILD" -j"$JOBS" "${TARGETS[@]}"
 B="$BUILD/bench"
 
@@ -85,6 +85,13 @@ step "bench_sync: sync of $SYNC indicators"
 # The emulator's own benchmarks go here: add their command lines below, each writing its
 # output to "$RAW/emulator_<name>.txt" (and .json if it has one). Every *.txt in $RAW named
 # emulator_* is copied into latest.md's raw-output section.
+# The quick forms (~30 s together); docs/benchmarks.md has the full runs' commands and figures.
+step "bench_emulator_rps --slices: requests/s in slices of a long run"
+"$B/bench_emulator_rps" --slices --quick | tee "$RAW/emulator_slices.txt"
+step "bench_emulator_scale: bytes per indicator, CPU and records visited per search page"
+"$B/bench_emulator_scale" --quick | tee "$RAW/emulator_scale.txt"
+step "bench_emulator_state: --state write cost"
+"$B/bench_emulator_state" --quick | tee "$RAW/emulator_state.txt"
 # ---- end of emulator benchmarks -------------------------------------------------------------
 
 elapsed=$(($(date +%s) - start))

@@ -66,9 +66,13 @@ std::vector<std::string> Emulator::add_indicators(const json& items) {
 json Emulator::indicator(const std::string& id) const {
   json out;
   impl_->svc.store.read(impl_->svc.now(), [&](const IndicatorStore::View& v) {
-    if (const json* rec = v.find(id)) out = *rec;
+    if (auto rec = v.find(id)) out = *rec;
   });
   return out;
+}
+
+std::uint64_t Emulator::records_visited() const {
+  return impl_->svc.store.records_visited();
 }
 
 std::size_t Emulator::indicator_count() const {

@@ -111,6 +111,9 @@ class Emulator {
   /// Write audit entries ({time, operation, client_id, comment, ids}), oldest first.
   nlohmann::json audit_log() const;
   std::vector<Fault> pending_faults() const;
+  /// Indicator records looked at by searches and scans since start (a page served from an
+  /// index counts its records; a filter that scans counts every record). For paging-cost tests.
+  std::uint64_t records_visited() const;
 
  private:
   struct Impl;

@@ -736,6 +736,17 @@ const std::vector<std::string>& FqlFilter::fields() const noexcept {
   return fields_;
 }
 
+std::optional<FqlFilter::Equality> FqlFilter::simple_equality() const {
+  if (root_ == nullptr || root_->type != Node::Type::Leaf) return std::nullopt;
+  const Comparison& c = root_->leaf;
+  if (c.op != Op::Eq || c.wildcard || c.values.size() != 1) return std::nullopt;
+  if (c.kind != Kind::String && c.kind != Kind::CiString) return std::nullopt;
+  const Literal& lit = c.values.front();
+  // On these fields only a time literal compares other than as text (see compare_value).
+  if (lit.type == Literal::Type::Null || lit.time) return std::nullopt;
+  return Equality{c.path, lit.text, c.kind == Kind::CiString};
+}
+
 const std::vector<std::string>& sort_fields() {
   static const std::vector<std::string> fields = {
       "action",

@@ -36,6 +36,17 @@ class FqlFilter {
   /// Field names the filter refers to, in order of appearance (e.g. "metadata.filename").
   const std::vector<std::string>& fields() const noexcept;
 
+  /// A comparison `field:'text'` whose result is plain text equality (case-insensitive on
+  /// type, action, severity and mobile_action): no wildcard, set, null, number, boolean or
+  /// time literal. Such filters can be answered from an index.
+  struct Equality {
+    std::string field;  ///< canonical path (".raw" stripped)
+    std::string text;   ///< the literal, unescaped
+    bool case_insensitive = false;
+  };
+  /// The whole filter when it is one such comparison, else nullopt.
+  std::optional<Equality> simple_equality() const;
+
   struct Node;  // the parsed expression tree (defined in fql.cpp)
 
  private:

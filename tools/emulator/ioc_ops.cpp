@@ -1,5 +1,6 @@
 // The indicator operations: create, update, delete, get, search, combined, aggregate, report.
 #include <algorithm>
+#include <deque>
 #include <unordered_set>
 
 #include "aggregate.hpp"
@@ -87,65 +88,11 @@ void finish_record(json& rec, const std::string& client, TimePoint now) {
 
 // ---- search -------------------------------------------------------------------------------
 
-// A sort key normalized so that records, and the value inside an `after` cursor, compare the
-// same way: booleans < numbers < times < strings, nulls last in either direction.
-struct Key {
-  int kind = 4;  // 0 bool, 1 number, 2 time, 3 string, 4 null
-  double num = 0;
-  std::int64_t time = 0;
-  std::string str;
-};
-
-bool is_time_field(const std::string& f) {
-  return f == "created_on" || f == "modified_on" || f == "expiration";
-}
-
-Key make_key(const json& v, bool time_field) {
-  Key k;
-  if (v.is_boolean()) {
-    k.kind = 0;
-    k.num = v.get<bool>() ? 1 : 0;
-  } else if (v.is_number()) {
-    k.kind = 1;
-    k.num = v.get<double>();
-  } else if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    if (time_field) {
-      if (auto t = parse_time(s)) {
-        k.kind = 2;
-        k.time = to_ns(*t);
-        return k;
-      }
-    }
-    k.kind = 3;
-    k.str = s;
-  } else if (!v.is_null()) {
-    k.kind = 3;
-    k.str = v.dump();
-  }
-  return k;
-}
-
-int compare_keys(const Key& a, const Key& b, bool descending) {
-  if (a.kind == 4 || b.kind == 4) return a.kind == b.kind ? 0 : (a.kind == 4 ? 1 : -1);
-  int c = 0;
-  if (a.kind != b.kind) {
-    c = a.kind < b.kind ? -1 : 1;
-  } else if (a.kind == 2) {
-    c = a.time < b.time ? -1 : a.time > b.time ? 1 : 0;
-  } else if (a.kind == 3) {
-    c = a.str.compare(b.str);
-    c = c < 0 ? -1 : c > 0 ? 1 : 0;
-  } else {
-    c = a.num < b.num ? -1 : a.num > b.num ? 1 : 0;
-  }
-  return descending ? -c : c;
-}
+using Key = SortKey;
 
 struct Item {
-  const json* rec;
   Key key;
-  const std::string* id;
+  std::string id;
 };
 
 struct SearchParams {
@@ -191,7 +138,7 @@ SearchParams parse_search(Service& s, const Call& c) {
       throw ApiError(400, "invalid after token");
     }
     p.has_after = true;
-    p.after_key = make_key(cur[0], is_time_field(p.sort.field));
+    p.after_key = make_sort_key(cur[0], is_time_sort_field(p.sort.field));
     p.after_id = cur[1].get<std::string>();
   }
   if (offset) {
@@ -204,43 +151,78 @@ SearchParams parse_search(Service& s, const Call& c) {
   return p;
 }
 
+// The index that answers this search, if any: no filter, or one plain equality on a field
+// the store groups by (FqlFilter::simple_equality). Other filters scan every record.
+std::optional<std::pair<IndexSpec, std::string>> plan_search(const SearchParams& p) {
+  IndexSpec spec;
+  spec.sort_field = p.sort.field;
+  spec.descending = p.sort.descending;
+  if (!p.filter) return std::make_pair(spec, std::string());
+  const auto eq = p.filter->simple_equality();
+  if (!eq || !IndicatorStore::is_group_field(eq->field)) return std::nullopt;
+  spec.group_field = eq->field;
+  return std::make_pair(spec, IndicatorStore::group_of_literal(eq->field, eq->text));
+}
+
 // Runs a search under the store's shared lock; `take` copies what the reply needs.
 Reply run_search(Service& s, const Call& c, const std::function<json(const json&)>& take) {
   const SearchParams p = parse_search(s, c);
-  const bool time_field = is_time_field(p.sort.field);
+  const bool time_field = is_time_sort_field(p.sort.field);
+  auto plan = plan_search(p);
+  if (plan && !s.store.ensure_index(plan->first)) plan.reset();
   Reply r;
+  const auto finish = [&](std::size_t total, std::size_t end, const json* last) {
+    r.pagination = {{"limit", p.limit}, {"total", total}, {"offset", end}};
+    if (end < total && last != nullptr) {
+      r.pagination["after"] =
+          base64_encode(json::array({field_value(*last, p.sort.field), (*last)["id"]}).dump());
+    }
+  };
   s.store.read(c.now, [&](const IndicatorStore::View& v) {
+    if (plan) {
+      const auto page = v.page(plan->first, plan->second, static_cast<std::size_t>(p.offset),
+                               p.has_after ? &p.after_key : nullptr, p.after_id,
+                               static_cast<std::size_t>(p.limit));
+      if (page) {
+        for (const json& rec : page->records) r.resources.push_back(take(rec));
+        finish(page->total, page->start + page->records.size(),
+               page->records.empty() ? nullptr : &page->records.back());
+        return;
+      }
+    }
     std::vector<Item> items;
     items.reserve(v.size());
-    v.for_each([&](const json& rec) {
+    // Render only what the filter and the sort read; the page's records are rendered whole.
+    std::vector<std::string> keys{"deleted", IndicatorStore::record_key(p.sort.field)};
+    for (const auto& f : filter_fields(p.filter)) keys.push_back(IndicatorStore::record_key(f));
+    v.for_each(keys, [&](const json& rec) {
       if (!p.include_deleted && rec.value("deleted", false)) return;
       if (p.filter && !p.filter->matches(rec)) return;
-      items.push_back(Item{&rec, make_key(field_value(rec, p.sort.field), time_field),
-                           &rec["id"].get_ref<const std::string&>()});
+      items.push_back(Item{make_sort_key(field_value(rec, p.sort.field), time_field),
+                           rec["id"].get<std::string>()});
     });
     const auto less = [&](const Item& a, const Item& b) {
-      const int k = compare_keys(a.key, b.key, p.sort.descending);
-      return k != 0 ? k < 0 : *a.id < *b.id;  // the id makes the order total
+      const int k = compare_sort_keys(a.key, b.key, p.sort.descending);
+      return k != 0 ? k < 0 : a.id < b.id;  // the id makes the order total
     };
     std::sort(items.begin(), items.end(), less);
     std::size_t start = static_cast<std::size_t>(p.offset);
     if (p.has_after) {
       // Strictly after the cursor's (key, id): stable even if records came or went since.
       const auto pos = std::partition_point(items.begin(), items.end(), [&](const Item& it) {
-        const int k = compare_keys(it.key, p.after_key, p.sort.descending);
-        return k != 0 ? k < 0 : *it.id <= p.after_id;
+        const int k = compare_sort_keys(it.key, p.after_key, p.sort.descending);
+        return k != 0 ? k < 0 : it.id <= p.after_id;
       });
       start = static_cast<std::size_t>(pos - items.begin());
     }
     start = std::min(start, items.size());
     const std::size_t end = std::min(items.size(), start + static_cast<std::size_t>(p.limit));
-    for (std::size_t i = start; i < end; ++i) r.resources.push_back(take(*items[i].rec));
-    r.pagination = {{"limit", p.limit}, {"total", items.size()}, {"offset", end}};
-    if (end < items.size() && end > start) {
-      const json& last = *items[end - 1].rec;
-      r.pagination["after"] =
-          base64_encode(json::array({field_value(last, p.sort.field), last["id"]}).dump());
+    json last;
+    for (std::size_t i = start; i < end; ++i) {
+      last = *v.find(items[i].id);
+      r.resources.push_back(take(last));
     }
+    finish(items.size(), end, end > start ? &last : nullptr);
   });
   return r;
 }
@@ -325,7 +307,7 @@ Reply create_indicators(Service& s, const json& items, bool ignore_warnings,
       std::string id;
       do {
         id = random_hex(64);
-      } while (tx.find(id) != nullptr);
+      } while (tx.contains(id));
       // One nanosecond apart, so created_on order is request order.
       const TimePoint at = now + std::chrono::nanoseconds(i);
       rec["id"] = id;
@@ -416,16 +398,16 @@ Reply op_indicator_update(Service& s, const Call& c) {
     };
     if (bulk_filter) {
       const bool with_deleted = mentions_deleted(bulk_filter->fields());
-      std::vector<const json*> matches;
+      std::vector<json> matches;
       tx.for_each([&](const json& rec) {
         if ((with_deleted || !rec.value("deleted", false)) && bulk_filter->matches(rec)) {
-          matches.push_back(&rec);
+          matches.push_back(rec);
         }
       });
       std::sort(matches.begin(), matches.end(),
-                [](const json* a, const json* b) { return (*a)["id"] < (*b)["id"]; });
-      for (const json* m : matches) {
-        json& rec = touch((*m)["id"].get<std::string>(), *m);
+                [](const json& a, const json& b) { return a["id"] < b["id"]; });
+      for (const json& m : matches) {
+        json& rec = touch(m["id"].get<std::string>(), m);
         std::vector<RowMessage> mine;
         apply_fields(bulk, WriteKind::bulk, 0, "bulk_update", rec, mine);
         check_record(rec, 0, c.now, mine);
@@ -438,8 +420,9 @@ Reply op_indicator_update(Service& s, const Call& c) {
       if (!items[i].is_object()) throw BodyError(where + ": expected a JSON object");
       const json id = items[i].value("id", json());
       if (!id.is_null() && !id.is_string()) throw BodyError(where + ".id: expected a string");
-      const json* stored = id.is_string() ? tx.find(id.get<std::string>()) : nullptr;
-      if (stored == nullptr || stored->value("deleted", false)) {
+      const std::optional<json> stored =
+          id.is_string() ? tx.find(id.get<std::string>()) : std::nullopt;
+      if (!stored || stored->value("deleted", false)) {
         RowMessage m;
         m.row = row;
         m.value = stored ? (*stored)["value"] : json(nullptr);
@@ -497,7 +480,7 @@ Reply op_indicator_delete(Service& s, const Call& c) {
       std::sort(targets.begin(), targets.end());
     } else {
       for (const auto& id : ids) {
-        if (tx.find(id) != nullptr) {
+        if (tx.contains(id)) {
           if (std::find(targets.begin(), targets.end(), id) == targets.end()) targets.push_back(id);
         } else {
           r.errors.push_back({{"code", 404}, {"message", "indicator not found: " + id}});
@@ -534,7 +517,7 @@ Reply op_indicator_get(Service& s, const Call& c) {
   Reply r;
   s.store.read(c.now, [&](const IndicatorStore::View& v) {
     for (const auto& id : ids) {
-      if (const json* rec = v.find(id)) {
+      if (auto rec = v.find(id)) {
         r.resources.push_back(*rec);
       } else {
         r.errors.push_back({{"code", 404}, {"message", "indicator not found: " + id}});
@@ -572,10 +555,13 @@ Reply op_indicator_aggregate(Service& s, const Call& c) {
   }
   Reply r;
   s.store.read(c.now, [&](const IndicatorStore::View& v) {
+    // Aggregations run over rendered copies of the matching records.
+    std::deque<json> matched;
     std::vector<const json*> records;
     v.for_each([&](const json& rec) {
       if ((with_deleted || !rec.value("deleted", false)) && (!filter || filter->matches(rec))) {
-        records.push_back(&rec);
+        matched.push_back(rec);
+        records.push_back(&matched.back());
       }
     });
     std::sort(records.begin(), records.end(),
