@@ -22,6 +22,32 @@
 
 namespace {
 
+// An in-process emulator without a rate limit, holding one indicator (`id`), and a Config
+// for it.
+struct Served {
+  falcon::emulator::Options o;
+  falcon::emulator::Emulator emu;
+  std::string id;
+  falcon::Config cfg;
+  Served() : o(unlimited()), emu(o) {
+    emu.start();
+    id = emu.add_indicators(nlohmann::json::array({{{"type", "domain"},
+                                                    {"value", "bench.example.com"},
+                                                    {"action", "detect"},
+                                                    {"severity", "low"},
+                                                    {"platforms", {"windows"}},
+                                                    {"applied_globally", true}}}))[0];
+    cfg.client_id = o.client_id;
+    cfg.client_secret = o.client_secret;
+    cfg.base_url = emu.base_url();
+  }
+  static falcon::emulator::Options unlimited() {
+    falcon::emulator::Options opts;
+    opts.rate_limit_per_minute = 1'000'000'000;
+    return opts;
+  }
+};
+
 double process_cpu() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -31,20 +57,10 @@ double process_cpu() {
 // One client thread calling indicator_get for `total` seconds; prints one line per `slice`.
 // Returns the rate of each slice.
 std::vector<double> run_slices(double total, double slice, const char* label) {
-  falcon::emulator::Options o;
-  o.rate_limit_per_minute = 1'000'000'000;
-  falcon::emulator::Emulator emu(o);
-  emu.start();
-  const auto id = emu.add_indicators(nlohmann::json::array({{{"type", "domain"},
-                                                             {"value", "bench.example.com"},
-                                                             {"action", "detect"},
-                                                             {"severity", "low"},
-                                                             {"platforms", {"windows"}},
-                                                             {"applied_globally", true}}}))[0];
-  falcon::Config cfg;
-  cfg.client_id = o.client_id;
-  cfg.client_secret = o.client_secret;
-  cfg.base_url = emu.base_url();
+  Served served;
+  auto& emu = served.emu;
+  const std::string& id = served.id;
+  falcon::Config& cfg = served.cfg;
   falcon::IOC ioc(cfg);
   falcon::IndicatorGetOptions get;
   get.ids = {id};
@@ -126,21 +142,10 @@ int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
   const int max_threads = argc > 2 ? std::atoi(argv[2]) : 8;
   const int min_threads = argc > 3 ? std::atoi(argv[3]) : 1;
-  falcon::emulator::Options o;
-  o.rate_limit_per_minute = 1'000'000'000;
-  falcon::emulator::Emulator emu(o);
-  emu.start();
-  const auto id = emu.add_indicators(nlohmann::json::array({{{"type", "domain"},
-                                                             {"value", "bench.example.com"},
-                                                             {"action", "detect"},
-                                                             {"severity", "low"},
-                                                             {"platforms", {"windows"}},
-                                                             {"applied_globally", true}}}))[0];
-
-  falcon::Config cfg;
-  cfg.client_id = o.client_id;
-  cfg.client_secret = o.client_secret;
-  cfg.base_url = emu.base_url();
+  Served served;
+  auto& emu = served.emu;
+  const std::string& id = served.id;
+  falcon::Config& cfg = served.cfg;
   auto transport = std::make_shared<falcon::CurlTransport>();
   cfg.transport = transport;
   falcon::IOC ioc(cfg);
