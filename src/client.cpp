@@ -220,10 +220,9 @@ struct Client::Impl {
             const std::string why = tr.ok() ? (a.status == 429 ? std::string("429 rate limited")
                                                                : "HTTP " + std::to_string(a.status))
                                             : rt.redactor.apply(tr.error->message);
-            if (rt.logs(LogLevel::warning))
-              rt.log(LogLevel::warning, "falcon: " + op + ": " + why + "; retrying attempt " +
-                                            std::to_string(attempts + 1) + " in " +
-                                            std::to_string(d.delay.count()) + " ms");
+            rt.log(LogLevel::warning, "falcon: " + op + ": " + why + "; retrying attempt " +
+                                          std::to_string(attempts + 1) + " in " +
+                                          std::to_string(d.delay.count()) + " ms");
           }
           rt.sleep(d.delay);
           ++retries;
