@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,17 @@ inline double cpu_seconds() {
     return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
   };
   return sec(u.ru_utime) + sec(u.ru_stime);
+}
+
+/// CPU seconds of every thread of this process but the calling one: an in-process emulator's
+/// workers, when the calling thread is the benchmark's client.
+inline double other_threads_cpu_seconds() {
+  auto clock = [](clockid_t id) {
+    timespec ts{};
+    clock_gettime(id, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  };
+  return clock(CLOCK_PROCESS_CPUTIME_ID) - clock(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /// Peak resident set of this process so far, KiB.

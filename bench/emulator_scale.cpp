@@ -13,22 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "emulator.hpp"
 
 using nlohmann::json;
 
 namespace {
-
-double cpu_seconds(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// CPU used by every thread but this one: the emulator's workers.
-double emulator_cpu() {
-  return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
-}
 
 long rss_bytes() {
   std::ifstream in("/proc/self/statm");
@@ -91,10 +81,10 @@ Walk walk(falcon::emulator::Emulator& emu, httplib::Client& cli, const httplib::
   for (int page = 0; page < max_pages; ++page) {
     std::string path = "/iocs/queries/indicators/v1?limit=" + std::to_string(limit) + query;
     if (!after.empty()) path += "&after=" + url_encode(after);
-    const double c0 = emulator_cpu();
+    const double c0 = falcon_bench::other_threads_cpu_seconds();
     const std::uint64_t v0 = emu.records_visited();
     auto r = cli.Get(path.c_str(), h);
-    const double c = emulator_cpu() - c0;
+    const double c = falcon_bench::other_threads_cpu_seconds() - c0;
     const std::uint64_t v = emu.records_visited() - v0;
     if (!r || r->status != 200) {
       std::fprintf(stderr, "search failed: %s\n", r ? r->body.c_str() : "no reply");

@@ -15,21 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "emulator.hpp"
 
 using nlohmann::json;
 
 namespace {
-
-double cpu_seconds(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double emulator_cpu() {
-  return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
-}
 
 json domain(const std::string& value) {
   return {{"type", "domain"},   {"value", value},           {"action", "detect"},
@@ -70,11 +61,11 @@ void run(int n, int writes) {
     for (int i = 0; i < writes; ++i) {
       const std::string body =
           json{{"indicators", {domain("w" + std::to_string(i) + ".example.com")}}}.dump();
-      const double c0 = emulator_cpu();
+      const double c0 = falcon_bench::other_threads_cpu_seconds();
       const auto t0 = std::chrono::steady_clock::now();
       auto r = cli.Post("/iocs/entities/indicators/v1", h, body, "application/json");
       wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      cpu += emulator_cpu() - c0;
+      cpu += falcon_bench::other_threads_cpu_seconds() - c0;
       if (!r || r->status != 201) {
         std::fprintf(stderr, "write failed\n");
         std::exit(1);
