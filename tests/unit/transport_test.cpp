@@ -1,5 +1,6 @@
 // CurlTransport against a real loopback HTTP server (cpp-httplib, started in the test).
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -345,4 +346,31 @@ TEST(CurlTransport, SocketGaugeCountsWhatIsOpen) {
   EXPECT_EQ(s.new_connections, 2u);
   EXPECT_EQ(s.open_sockets, 1u);
   EXPECT_EQ(s.peak_open_sockets, 1u);
+}
+
+// A coding is offered only when this libcurl decodes it; otherwise every compressed reply would
+// be an error, so the transport refuses it when built (a configuration error naming the field).
+TEST(CurlTransport, OffersOnlyCodingsThisLibcurlDecodes) {
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  ASSERT_NE(info, nullptr);
+  const std::vector<std::pair<std::string, int>> codings = {
+      {"gzip", CURL_VERSION_LIBZ}, {"br", CURL_VERSION_BROTLI}, {"zstd", CURL_VERSION_ZSTD}};
+  for (const auto& [coding, feature] : codings) {
+    for (const std::string& offer : {coding, "deflate, " + coding, coding + ",deflate"}) {
+      falcon::CurlTransportOptions o;
+      o.accept_encoding = offer;
+      if ((info->features & feature) != 0) {
+        EXPECT_NO_THROW(falcon::CurlTransport{o}) << offer;
+      } else {
+        try {
+          falcon::CurlTransport t(o);
+          ADD_FAILURE() << offer << " was accepted by a libcurl without " << coding;
+        } catch (const falcon::Exception& e) {
+          ASSERT_TRUE(e.error().has_value());
+          EXPECT_EQ(e.error()->field, "accept_encoding");
+          EXPECT_NE(e.error()->message.find(coding), std::string::npos);
+        }
+      }
+    }
+  }
 }
