@@ -9,9 +9,15 @@
 #include <set>
 #include <thread>
 
+#include "falcon/fql.hpp"
+#include "falcon/indicators.hpp"
+#include "falcon/pagination.hpp"
+#include "lookups.hpp"
+#include "ops.hpp"
 #include "query.hpp"
 #include "strings.hpp"
 #include "validate.hpp"
+#include "value_lists.hpp"
 
 namespace falcon {
 
@@ -86,7 +92,7 @@ void for_each_batch(std::size_t batches, std::size_t concurrency, Fn&& fn) {
 }
 
 std::string key_of(const json& j) {
-  return internal::lower(str_member(j, "type")) + "\n" + internal::lower(str_member(j, "value"));
+  return rules::key_of_any(str_member(j, "type"), str_member(j, "value"));
 }
 
 // Marks every item of `idx` failed with a decode error: the reply could not be matched to them.
@@ -125,11 +131,17 @@ bool same_value(const json& sent, const json& stored) {
 // lookup failed: nothing is then known.
 bool reconcile(const IOC& ioc, Kind kind, const json& input, const std::vector<std::size_t>& idx,
                const BulkOptions& o, Shared& s, std::vector<std::size_t>& absent) {
-  constexpr std::size_t kPerLookup = 50;  // keeps the filter or ids well inside 8 KiB of URL
-  std::map<std::string, json> found;      // key_of() (create) or id (update) -> record
-  auto count = [&s] {
-    std::lock_guard<std::mutex> lock(s.mu);
-    ++s.result.requests;
+  std::map<std::string, json> found;  // key_of() (create) or id (update) -> record
+  auto keep = [&](Response& page) {
+    {
+      std::lock_guard<std::mutex> lock(s.mu);
+      ++s.result.requests;
+    }
+    for (const auto& rec : page.resources()) {
+      const std::string id = str_member(rec, "id");
+      if (!id.empty()) found.emplace(kind == Kind::create ? key_of(rec) : id, rec);
+    }
+    return true;
   };
   if (kind == Kind::create) {
     std::map<std::string, std::vector<std::string>> by_type;
@@ -140,39 +152,15 @@ bool reconcile(const IOC& ioc, Kind kind, const json& input, const std::vector<s
     }
     for (const auto& [type, values] : by_type) {
       if (!fql_quotable(type)) return false;
-      for (std::size_t start = 0; start < values.size(); start += kPerLookup) {
-        std::string filter = "type:'" + type + "'+value:[";
-        for (std::size_t k = start; k < std::min(values.size(), start + kPerLookup); ++k) {
-          if (k > start) filter += ',';
-          filter += "'" + values[k] + "'";
-        }
-        filter += "]";
-        IndicatorCombinedOptions q;
-        q.filter = filter;
-        q.limit = static_cast<std::int64_t>(kPerLookup);
-        Response r = ioc.indicator_combined(q, o.call);
-        count();
-        if (!r.ok()) return false;
-        for (const auto& rec : r.resources()) {
-          if (!str_member(rec, "id").empty()) found.emplace(key_of(rec), rec);
-        }
-      }
+      Response r = combined_any_of(ioc, "value", values, keep, o.call, fql::eq("type", type));
+      if (!r.ok()) return false;
     }
   } else {
     std::vector<std::string> ids;
     for (auto i : idx) ids.push_back(str_member(input[i], "id"));
-    for (std::size_t start = 0; start < ids.size(); start += kPerLookup) {
-      IndicatorGetOptions g;
-      g.ids = StringList(
-          ids.begin() + static_cast<std::ptrdiff_t>(start),
-          ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + kPerLookup)));
-      Response r = ioc.indicator_get(g, o.call);
-      count();
-      if (!r.ok() && r.status_code != 404) return false;
-      for (const auto& rec : r.resources()) {
-        if (!str_member(rec, "id").empty()) found.emplace(str_member(rec, "id"), rec);
-      }
-    }
+    Response r = get_indicators(ioc, ids, o.call);
+    if (!r.ok() && r.status_code != 404) return false;
+    keep(r);
   }
   std::lock_guard<std::mutex> lock(s.mu);
   for (auto i : idx) {
@@ -327,6 +315,7 @@ BulkResult run(const IOC& ioc, Kind kind, const json& input, const BulkOptions& 
   }
   s.result.items.resize(input.size());
   const bool validate = ioc.client().config().validate;
+  const rules::EnumLookup lookup = internal::enum_lookup(ioc.client());
   std::vector<std::size_t> good;
   for (std::size_t i = 0; i < input.size(); ++i) {
     auto& item = s.result.items[i];
@@ -334,7 +323,7 @@ BulkResult run(const IOC& ioc, Kind kind, const json& input, const BulkOptions& 
     if (kind == Kind::update) item.id = str_member(input[i], "id");
     if (validate) {
       if (auto e = internal::check_indicator(input[i], "indicators[" + std::to_string(i) + "].",
-                                             kind == Kind::create)) {
+                                             kind == Kind::create, lookup)) {
         item.error = std::move(e);
         continue;
       }
@@ -399,14 +388,14 @@ BulkResult bulk_update(const IOC& ioc, const json& indicators, const BulkOptions
 
 BulkResult bulk_delete(const IOC& ioc, const std::vector<std::string>& ids,
                        const BulkOptions& options) {
-  constexpr std::size_t kMaxIdsPerDelete =
-      100;  // ids travel in the URL: 100 x 64 hex stays under 8 KiB
+  // Ids travel in the URL: batches are cut by encoded bytes (and at most 500 ids, or
+  // batch_size), with room for the comment parameter.
+  constexpr std::size_t kMaxIdsPerDelete = 500;
   Shared s;
   s.result.items.resize(ids.size());
-  std::vector<std::vector<std::size_t>> batches;
-  const std::size_t batch =
+  const std::size_t cap =
       options.batch_size == 0 ? kMaxIdsPerDelete : std::min(options.batch_size, kMaxIdsPerDelete);
-  std::vector<std::size_t> current;
+  std::vector<std::size_t> good;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     auto& item = s.result.items[i];
     item.index = i;
@@ -415,10 +404,21 @@ BulkResult bulk_delete(const IOC& ioc, const std::vector<std::string>& ids,
       item.error = internal::validation_error("ids[" + std::to_string(i) + "]", "empty id");
       continue;
     }
-    current.push_back(i);
-    if (current.size() == batch) batches.push_back(std::move(current)), current.clear();
+    good.push_back(i);
   }
-  if (!current.empty()) batches.push_back(std::move(current));
+  const std::size_t reserved =
+      options.comment ? internal::percent_encoded_size(*options.comment) + 9 : 0;  // comment=…&
+  const std::size_t budget =
+      internal::query_budget(internal::endpoint(internal::Op::indicator_delete).route, reserved);
+  std::vector<std::vector<std::size_t>> batches;
+  for (const auto& [start, end] : internal::runs_within(good.size(), budget, [&](std::size_t k) {
+         return internal::percent_encoded_size(ids[good[k]]) + 5;  // ids=…&
+       })) {
+    for (std::size_t b = start; b < end; b += cap) {
+      batches.emplace_back(good.begin() + static_cast<std::ptrdiff_t>(b),
+                           good.begin() + static_cast<std::ptrdiff_t>(std::min(end, b + cap)));
+    }
+  }
   for_each_batch(batches.size(), options.concurrency, [&](std::size_t b) {
     try {
       delete_batch(ioc, ids, batches[b], options, s);

@@ -12,6 +12,7 @@
 #include "runtime.hpp"
 #include "strings.hpp"
 #include "token_manager.hpp"
+#include "value_lists.hpp"
 
 namespace falcon {
 
@@ -65,6 +66,7 @@ struct Client::Impl {
   std::shared_ptr<HttpTransport> transport;
   Headers common;  // User-Agent, CrowdStrike-SDK, Accept: the same on every request
   std::unique_ptr<internal::TokenManager> tokens;
+  internal::ValueLists value_lists;  // the API's enum lists, fetched when first needed
 
   // Shared rate-limit state for pacing.
   std::atomic<std::int64_t> rl_limit{-1};
@@ -349,5 +351,17 @@ std::optional<std::chrono::system_clock::time_point> Client::token_expiry() cons
 const Config& Client::config() const {
   return impl_->rt.cfg;
 }
+
+namespace internal {
+
+struct ClientAccess {
+  static ValueLists& value_lists(const Client& c) { return c.impl_->value_lists; }
+};
+
+ValueLists& value_lists(const Client& client) {
+  return ClientAccess::value_lists(client);
+}
+
+}  // namespace internal
 
 }  // namespace falcon

@@ -6,6 +6,7 @@
 
 #include "response_internal.hpp"
 #include "validate.hpp"
+#include "value_lists.hpp"
 
 namespace falcon::internal {
 
@@ -56,12 +57,12 @@ std::optional<Error> check_scoped_delete(const Query& q) {
       "ids", "indicator_delete needs ids or a filter (refusing to send an unscoped delete)");
 }
 
-std::optional<Error> check_update_body(const nlohmann::json& b) {
+std::optional<Error> check_update_body(const nlohmann::json& b, const rules::EnumLookup& lookup) {
   if (!b.contains("indicators") && !b.contains("bulk_update")) {
     return validation_error("indicators",
                             "nothing to update: set id and fields, indicators, or bulk_update");
   }
-  if (auto e = check_indicators(b, false)) return e;
+  if (auto e = check_indicators(b, false, lookup)) return e;
   if (b.contains("bulk_update") && !b["bulk_update"].is_object()) {
     return validation_error("bulk_update", "bulk_update must be a JSON object");
   }
@@ -70,7 +71,8 @@ std::optional<Error> check_update_body(const nlohmann::json& b) {
 
 }  // namespace
 
-std::optional<Error> check(const Endpoint& ep, const Query& q, const nlohmann::json* body) {
+std::optional<Error> check(const Endpoint& ep, const Query& q, const nlohmann::json* body,
+                           const rules::EnumLookup& lookup) {
   if (auto e = check_required(ep, q)) return e;
   const std::string_view name = ep.method_name;
   if (name == "indicator_combined" || name == "indicator_search") {
@@ -80,7 +82,7 @@ std::optional<Error> check(const Endpoint& ep, const Query& q, const nlohmann::j
   // rules that guard writes (hash length, domain characters) do not refuse a lookup.
   if (name.rfind("devices_", 0) == 0 || name.rfind("processes_ran_on", 0) == 0) {
     if (const std::string* type = q.first("type")) {
-      if (auto e = check_type(*type, "type")) return e;
+      if (auto e = check_type(*type, "type", lookup)) return e;
     }
   }
   if (name == "indicator_delete") {
@@ -92,15 +94,15 @@ std::optional<Error> check(const Endpoint& ep, const Query& q, const nlohmann::j
     if (!body->is_object()) {
       return validation_error("body", std::string(ep.operation_id) + " takes a JSON object body");
     }
-    if (auto e =
-            name == "indicator_create" ? check_indicators(*body, true) : check_update_body(*body)) {
+    if (auto e = name == "indicator_create" ? check_indicators(*body, true, lookup)
+                                            : check_update_body(*body, lookup)) {
       return e;
     }
   }
   // The URL: route + '?' + query. Ids travel in it, and servers refuse past about 8 KiB.
   const std::string encoded = q.encode();
   const std::size_t url = ep.route.size() + 1 + encoded.size();
-  if (url > kMaxUrlBytes - 64) {  // room for the host
+  if (url > kMaxUrlBytes - kHostRoom) {
     std::size_t ids = 0;
     for (const auto& [k, v] : q.params()) {
       if (k == "ids") ids += v.size();
@@ -125,7 +127,11 @@ Response dispatch(const Client& client, const Endpoint& ep, const Query& query,
                   const CallOptions& call) {
   if (build_error) return make_error_response(std::move(*build_error));
   if (client.config().validate) {
-    if (auto e = check(ep, query, body ? &*body : nullptr))
+    // Enum values the SDK does not know are judged by the API's own lists (cached per client).
+    const rules::EnumLookup lookup = [&client](rules::Enum t, std::string_view v) {
+      return value_lists(client).accepts(client, t, v);
+    };
+    if (auto e = check(ep, query, body ? &*body : nullptr, lookup))
       return make_error_response(std::move(*e));
   }
   ApiRequest req;

@@ -9,18 +9,19 @@
 
 #include "falcon/client.hpp"
 #include "falcon/endpoints.hpp"
+#include "falcon/indicators.hpp"
 #include "falcon/response.hpp"
+#include "lookups.hpp"
 #include "query.hpp"
 
 namespace falcon::internal {
 
-/// Longest request URL sent: servers and gateways commonly refuse more than 8 KiB.
-inline constexpr std::size_t kMaxUrlBytes = 8192;
-
 /// Every client-side check of operation `ep` on the query and body as they will be sent
 /// (`body` null when there is none). Reads are held to what cannot succeed; writes also get the
 /// value rules of create/update.
-std::optional<Error> check(const Endpoint& ep, const Query& query, const nlohmann::json* body);
+/// An enum value the SDK does not know is judged by `lookup` (the API's value lists).
+std::optional<Error> check(const Endpoint& ep, const Query& query, const nlohmann::json* body,
+                           const rules::EnumLookup& lookup = {});
 
 /// Checks (when Config::validate), serialises the body and sends. `build_error` is an error
 /// found while building (always reported, even with validation off).

@@ -1,5 +1,7 @@
 #include "falcon/fql.hpp"
 
+#include "falcon/indicators.hpp"
+
 #include <ctime>
 #include <stdexcept>
 
@@ -95,13 +97,9 @@ std::string quote(std::string_view value) {
 }
 
 std::string timestamp(std::chrono::system_clock::time_point t) {
-  const std::time_t secs =
-      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  rules::Time whole = rules::Time::from(t);
+  whole.nanos = 0;  // FQL compares timestamps in whole seconds
+  return rules::format_time(whole);
 }
 
 Expr eq(std::string_view field, std::string_view value) {

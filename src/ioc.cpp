@@ -5,6 +5,7 @@
 #include "falcon/models.hpp"
 
 #include "dispatch.hpp"
+#include "indicator_fields.hpp"
 #include "ops.hpp"
 #include "query.hpp"
 #include "response_internal.hpp"
@@ -27,21 +28,15 @@ void put(json& j, const char* key, const std::optional<T>& v) {
 // (models.cpp) decides the wire form: set fields only, filename merged into metadata.
 template <typename Options>
 IndicatorSpec indicator_spec(const Options& o) {
+  // Every field the create/update option structs share with IndicatorSpec (same names), from
+  // the rulebook's field table.
   IndicatorSpec s;
-  s.action = o.action;
-  s.applied_globally = o.applied_globally;
-  s.description = o.description;
-  s.expiration = o.expiration;
-  s.filename = o.filename;
-  s.host_groups = o.host_groups;
-  s.metadata = o.metadata;
-  s.mobile_action = o.mobile_action;
-  s.platforms = o.platforms;
-  s.severity = o.severity;
-  s.source = o.source;
-  s.tags = o.tags;
-  s.type = o.type;
-  s.value = o.value;
+  internal::for_each_field([&](const auto& r) {
+    if constexpr (internal::reaches<decltype(r.spec), IndicatorSpec> &&
+                  internal::reaches<decltype(r.spec), const Options>) {
+      r.spec(s) = r.spec(o);
+    }
+  });
   return s;
 }
 
@@ -263,9 +258,7 @@ Response IOC::indicator_update(const IndicatorUpdateOptions& o, const CallOption
       if (o.indicators) {
         b["indicators"] = *o.indicators;
       } else {
-        IndicatorSpec spec = indicator_spec(o);
-        spec.id = o.id;
-        json ind = spec;
+        json ind = indicator_spec(o);  // id included
         if (!ind.empty()) b["indicators"] = json::array({std::move(ind)});
       }
       p.body = std::move(b);

@@ -1,5 +1,9 @@
 #include "falcon/models.hpp"
 
+#include <type_traits>
+
+#include "indicator_fields.hpp"
+
 namespace falcon {
 
 namespace {
@@ -28,6 +32,11 @@ void get_or(const json& j, const char* key, T& out) {
     }
   }
 }
+
+template <typename T>
+struct is_optional : std::false_type {};
+template <typename T>
+struct is_optional<std::optional<T>> : std::true_type {};
 
 template <typename T>
 void put(json& j, const char* key, const std::optional<T>& v) {
@@ -62,58 +71,43 @@ void to_json(json& j, const IndicatorMetadata& m) {
   put(j, "signed", m.signed_);
 }
 
+// Every key of api.IndicatorV1 comes from the rulebook's field table (indicator_fields.hpp).
 void from_json(const json& j, Indicator& i) {
   if (!j.is_object()) return;
-  get_or(j, "id", i.id);
-  get_or(j, "type", i.type);
-  get_or(j, "value", i.value);
-  get_opt(j, "action", i.action);
-  get_opt(j, "severity", i.severity);
-  get_opt(j, "mobile_action", i.mobile_action);
-  get_opt(j, "source", i.source);
-  get_opt(j, "description", i.description);
-  get_or(j, "platforms", i.platforms);
-  get_or(j, "tags", i.tags);
-  get_or(j, "host_groups", i.host_groups);
-  get_opt(j, "created_on", i.created_on);
-  get_opt(j, "created_by", i.created_by);
-  get_opt(j, "modified_on", i.modified_on);
-  get_opt(j, "modified_by", i.modified_by);
-  get_opt(j, "expiration", i.expiration);
-  get_opt(j, "expired", i.expired);
-  get_opt(j, "deleted", i.deleted);
-  get_opt(j, "applied_globally", i.applied_globally);
-  get_opt(j, "from_parent", i.from_parent);
-  get_opt(j, "parent_cid_name", i.parent_cid_name);
-  if (auto it = j.find("metadata"); it != j.end() && it->is_object()) {
-    i.metadata = it->get<IndicatorMetadata>();
-  }
+  internal::for_each_field([&](const auto& r) {
+    if constexpr (internal::reaches<decltype(r.record), Indicator>) {
+      using M = std::remove_reference_t<decltype(r.record(i))>;
+      if constexpr (std::is_lvalue_reference_v<decltype(r.record(i))> && !std::is_const_v<M>) {
+        if (!r.field.record) return;
+        auto& m = r.record(i);
+        if constexpr (std::is_same_v<std::decay_t<M>, std::optional<IndicatorMetadata>>) {
+          if (auto it = j.find(r.field.key); it != j.end() && it->is_object()) {
+            m = it->template get<IndicatorMetadata>();
+          }
+        } else if constexpr (is_optional<std::decay_t<M>>::value) {
+          get_opt(j, r.field.key.data(), m);
+        } else {
+          get_or(j, r.field.key.data(), m);
+        }
+      }
+    }
+  });
 }
 
 void to_json(json& j, const Indicator& i) {
   j = json::object();
-  j["id"] = i.id;
-  j["type"] = i.type;
-  j["value"] = i.value;
-  put(j, "action", i.action);
-  put(j, "severity", i.severity);
-  put(j, "mobile_action", i.mobile_action);
-  put(j, "source", i.source);
-  put(j, "description", i.description);
-  j["platforms"] = i.platforms;
-  j["tags"] = i.tags;
-  j["host_groups"] = i.host_groups;
-  put(j, "created_on", i.created_on);
-  put(j, "created_by", i.created_by);
-  put(j, "modified_on", i.modified_on);
-  put(j, "modified_by", i.modified_by);
-  put(j, "expiration", i.expiration);
-  put(j, "expired", i.expired);
-  put(j, "deleted", i.deleted);
-  put(j, "applied_globally", i.applied_globally);
-  put(j, "from_parent", i.from_parent);
-  put(j, "parent_cid_name", i.parent_cid_name);
-  if (i.metadata) j["metadata"] = *i.metadata;
+  internal::for_each_field([&](const auto& r) {
+    if constexpr (internal::reaches<decltype(r.record), const Indicator>) {
+      if (!r.field.record) return;
+      const auto& m = r.record(i);
+      using M = std::decay_t<decltype(m)>;
+      if constexpr (is_optional<M>::value) {
+        put(j, r.field.key.data(), m);
+      } else {
+        j[r.field.key.data()] = m;  // id, type, value and the lists are always written
+      }
+    }
+  });
 }
 
 void from_json(const json& j, RowMessage& r) {
@@ -157,24 +151,23 @@ void from_json(const json& j, ProcessDetail& p) {
 
 void to_json(json& j, const IndicatorSpec& s) {
   j = json::object();
-  put(j, "id", s.id);
-  put(j, "type", s.type);
-  put(j, "value", s.value);
-  put(j, "action", s.action);
-  put(j, "severity", s.severity);
-  put(j, "mobile_action", s.mobile_action);
-  put(j, "source", s.source);
-  put(j, "description", s.description);
-  put(j, "expiration", s.expiration);
-  put(j, "applied_globally", s.applied_globally);
-  put(j, "platforms", s.platforms);
-  put(j, "tags", s.tags);
-  put(j, "host_groups", s.host_groups);
-  put(j, "metadata", s.metadata);
-  if (s.filename) {
-    json& md = j["metadata"];
-    if (!md.is_object()) md = json::object();
-    md["filename"] = *s.filename;
+  // Top-level keys first, then those that live inside metadata (filename), so a caller's
+  // metadata object is kept and the file name merged into it.
+  for (const bool nested : {false, true}) {
+    internal::for_each_field([&](const auto& r) {
+      if constexpr (internal::reaches<decltype(r.spec), const IndicatorSpec>) {
+        if (r.field.in_metadata != nested) return;
+        const auto& m = r.spec(s);
+        if (!m) return;
+        if (!nested) {
+          j[r.field.key.data()] = *m;
+          return;
+        }
+        json& md = j["metadata"];
+        if (!md.is_object()) md = json::object();
+        md[r.field.key.data()] = *m;
+      }
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 #include "falcon/ranges.hpp"
 
+#include "paging.hpp"
 #include "query.hpp"
 #include "response_internal.hpp"
 #include "strings.hpp"
@@ -29,17 +30,12 @@ bool PageCursor::next(nlohmann::json& out) {
     if (throw_) error_->raise_for_status();
     return false;
   }
-  const auto p = page.pagination();
-  if (pages_ == 1) total_ = p.total;
+  if (pages_ == 1) total_ = page.pagination().total;
   const auto& res = page.resources();
   out = res.is_array() ? res : nlohmann::json::array();
-  // The end: an empty page, or no cursor, or a cursor that does not move.
-  if (out.empty() || !p.after || p.after->empty() ||
-      (options_.after && *p.after == *options_.after)) {
-    done_ = true;
-  } else {
-    options_.after = p.after;
-  }
+  auto next = internal::next_cursor(page, options_.after);
+  done_ = !next;
+  if (next) options_.after = std::move(next);
   return true;
 }
 

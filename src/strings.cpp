@@ -1,21 +1,115 @@
 // String and URL helpers (strings.hpp).
 #include "strings.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <fstream>
 
 namespace falcon::internal {
 
+bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
 std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
 
 std::string lower(std::string_view s) {
+  // ASCII only: no locale lookup per byte (this runs for every value of a feed).
   std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (auto& ch : out) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch | 0x20);
+  }
+  return out;
+}
+
+std::vector<std::string> split_trimmed(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    std::size_t end = s.find(sep, start);
+    if (end == std::string_view::npos) end = s.size();
+    auto part = trim(s.substr(start, end - start));
+    if (!part.empty()) out.emplace_back(part);
+    start = end + 1;
+  }
+  return out;
+}
+
+namespace {
+
+// Length of the well-formed UTF-8 sequence at s[i] (1 for ASCII), or 0 when there is none: no
+// overlong forms, surrogates or code points past U+10FFFF.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  std::size_t len = 0;
+  std::uint32_t cp = 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;  // a continuation byte, an overlong lead (C0, C1) or past U+10FFFF
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return len;
+}
+
+}  // namespace
+
+bool valid_utf8(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = utf8_sequence(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string printable(std::string_view s, std::size_t max) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::min(s.size(), max) + 8);
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    // Control bytes and bytes of no UTF-8 sequence are shown as \xNN: the text stays valid
+    // UTF-8 (it may end up in JSON) and cannot drive a terminal.
+    std::size_t n = utf8_sequence(s, i);
+    const bool escape = n == 0 || c < 0x20 || c == 0x7f;
+    if (escape) n = 1;
+    if (out.size() + (escape ? 4 : n) > max) {
+      out += "...";
+      break;
+    }
+    if (escape) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out.append(s.data() + i, n);
+    }
+    i += n;
+  }
   return out;
 }
 
@@ -176,6 +270,12 @@ void percent_encode_to(std::string& out, std::string_view in) {
     out.append(esc, 3);
     i = run + 1;
   }
+}
+
+std::size_t percent_encoded_size(std::string_view in) noexcept {
+  std::size_t n = 0;
+  for (char c : in) n += kUnreserved[static_cast<unsigned char>(c)] ? 1 : 3;
+  return n;
 }
 
 std::string percent_encode(std::string_view in) {

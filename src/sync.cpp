@@ -1,16 +1,20 @@
-// Sync: one streaming pass over the scope (the feed indexed by type+value), conflict lookups by
-// value sets for what the scope lacks, then bulk writes. Memory: the feed plus the changes;
-// unchanged scope records are compared and dropped page by page.
+// Sync: one streaming pass over the scope (the feed indexed by the rulebook's key), conflict
+// lookups by value sets for what the scope lacks, then bulk writes. Memory: the feed plus the
+// changes; unchanged scope records are compared and dropped page by page.
 #include "falcon/sync.hpp"
 
 #include <algorithm>
 #include <unordered_map>
 
 #include "falcon/fql.hpp"
+#include "falcon/indicators.hpp"
 #include "falcon/pagination.hpp"
+#include "indicator_fields.hpp"
+#include "lookups.hpp"
 #include "query.hpp"
 #include "response_internal.hpp"
 #include "strings.hpp"
+#include "value_lists.hpp"
 
 namespace falcon::sync {
 
@@ -20,10 +24,6 @@ namespace {
 
 // Falcon's zero time: an update with it clears the expiration.
 constexpr const char* kNoExpiration = "0001-01-01T00:00:00Z";
-
-std::string key_of(const std::string& type, const std::string& value) {
-  return type + '\n' + value;
-}
 
 std::vector<std::string> sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
@@ -35,79 +35,99 @@ json opt_json(const std::optional<std::string>& s) {
   return s ? json(*s) : json(nullptr);
 }
 
+// An expiration in normal form; unset for none or the zero time.
 std::optional<std::string> norm_time(const std::optional<std::string>& s) {
-  if (!s || s->empty()) return std::nullopt;
-  if (auto n = feeds::normalize_timestamp(*s)) {
-    if (n->rfind("0001-01-01T00:00:00", 0) == 0) return std::nullopt;
-    return n;
-  }
+  if (!s || s->empty() || rules::is_zero_time(*s)) return std::nullopt;
+  if (auto n = rules::normalize_time(*s)) return n;
   return s;
 }
 
 bool expired_at(const Indicator& i, std::chrono::system_clock::time_point now) {
   if (i.expired.value_or(false)) return true;
-  auto e = norm_time(i.expiration);
-  return e && *e <= fql::timestamp(now);
+  if (!i.expiration || rules::is_zero_time(*i.expiration)) return false;
+  const auto t = rules::parse_time(*i.expiration);
+  return t && *t <= rules::Time::from(now);
 }
 
-// Compares the managed fields `want` sets; fills `out` (the update item) and `fields`.
+json as_json(const std::string& s) {
+  return json(s);
+}
+json as_json(const std::optional<std::string>& s) {
+  return opt_json(s);
+}
+json as_json(const std::vector<std::string>& v) {
+  return json(v);
+}
+json as_json(const std::optional<bool>& b) {
+  return b ? json(*b) : json(nullptr);
+}
+// Fields sync does not compare (metadata): no JSON form needed.
+template <class T>
+void as_json(const T&) {}
+
+// Compares the managed fields `want` sets (the rulebook's field table) with `have`; fills `out`
+// (the update item) and `fields`.
 void diff(const IndicatorSpec& want, const Indicator& have, bool expired_now,
           std::vector<FieldChange>& fields, IndicatorSpec& out) {
-  auto str_field = [&](const char* name, const std::optional<std::string>& w,
-                       const std::optional<std::string>& h, std::optional<std::string>& o,
-                       bool ci) {
-    if (!w) return;
-    std::string a = *w, b = h.value_or("");
-    if (ci) {
-      a = internal::lower(a);
-      b = internal::lower(b);
+  internal::for_each_field([&](const auto& r) {
+    if constexpr (internal::reaches<decltype(r.spec), const IndicatorSpec> &&
+                  internal::reaches<decltype(r.record), const Indicator>) {
+      if (!r.field.managed) return;
+      const auto& w = r.spec(want);
+      const auto& h = r.record(have);
+      using W = std::decay_t<decltype(*w)>;
+      using H = std::decay_t<decltype(h)>;
+      if (r.field.kind == rules::Kind::timestamp) {
+        if constexpr (std::is_same_v<H, std::optional<std::string>>) {
+          const auto have_exp = norm_time(h);
+          if (w) {
+            if (norm_time(w) != have_exp) {
+              fields.push_back({std::string(r.field.key), opt_json(have_exp), json(*w)});
+              r.spec(out) = w;
+            }
+          } else if (expired_now && have_exp) {
+            // The feed lists it again without an end: bring it back from expiry.
+            fields.push_back({std::string(r.field.key), json(*have_exp), json(nullptr)});
+            r.spec(out) = std::string(kNoExpiration);
+            if (!out.action && want.action) out.action = want.action;
+          }
+        }
+        return;
+      }
+      if (!w) return;
+      std::optional<bool> same;  // unset: a pair of types sync does not compare
+      if constexpr (std::is_same_v<W, std::vector<std::string>> &&
+                    std::is_same_v<H, std::vector<std::string>>) {
+        same = sorted(*w) == sorted(h);
+      } else if constexpr (std::is_same_v<W, bool> && std::is_same_v<H, std::optional<bool>>) {
+        same = *w == h.value_or(false);
+      } else if constexpr (std::is_same_v<W, std::string> &&
+                           std::is_same_v<H, std::optional<std::string>>) {
+        same = r.field.kind == rules::Kind::enumeration ? internal::iequals(*w, h.value_or(""))
+                                                        : *w == h.value_or("");
+      }
+      if constexpr (std::is_same_v<decltype(as_json(h)), json>) {
+        if (same && !*same) {
+          fields.push_back({std::string(r.field.key), as_json(h), json(*w)});
+          r.spec(out) = w;
+        }
+      }
     }
-    if (a != b) {
-      fields.push_back({name, opt_json(h), json(*w)});
-      o = w;
-    }
-  };
-  auto list_field = [&](const char* name, const std::optional<std::vector<std::string>>& w,
-                        const std::vector<std::string>& h,
-                        std::optional<std::vector<std::string>>& o) {
-    if (!w) return;
-    if (sorted(*w) != sorted(h)) {
-      fields.push_back({name, json(h), json(*w)});
-      o = w;
-    }
-  };
-  str_field("action", want.action, have.action, out.action, true);
-  str_field("severity", want.severity, have.severity, out.severity, true);
-  str_field("mobile_action", want.mobile_action, have.mobile_action, out.mobile_action, true);
-  str_field("description", want.description, have.description, out.description, false);
-  list_field("platforms", want.platforms, have.platforms, out.platforms);
-  list_field("tags", want.tags, have.tags, out.tags);
-  list_field("host_groups", want.host_groups, have.host_groups, out.host_groups);
-  if (want.applied_globally && *want.applied_globally != have.applied_globally.value_or(false)) {
-    fields.push_back({"applied_globally",
-                      have.applied_globally ? json(*have.applied_globally) : json(nullptr),
-                      json(*want.applied_globally)});
-    out.applied_globally = want.applied_globally;
-  }
-  const auto have_exp = norm_time(have.expiration);
-  if (want.expiration) {
-    const auto want_exp = norm_time(want.expiration);
-    if (want_exp != have_exp) {
-      fields.push_back({"expiration", opt_json(have_exp), json(*want.expiration)});
-      out.expiration = want.expiration;
-    }
-  } else if (expired_now && have_exp) {
-    // The feed lists it again without an end: bring it back from expiry.
-    fields.push_back({"expiration", json(*have_exp), json(nullptr)});
-    out.expiration = kNoExpiration;
-    if (!out.action && want.action) out.action = want.action;
-  }
+  });
 }
 
-struct Wanted {
-  const IndicatorSpec* spec = nullptr;
-  std::size_t line = 0;
-  bool found = false;
+// The feed, normalised and indexed by rules::key.
+struct Desired {
+  std::vector<IndicatorSpec> specs;
+  std::vector<std::size_t> lines;
+  std::unordered_map<std::string, std::size_t> index;
+  std::vector<bool> found;  // matched in the scope
+};
+
+// What the scope read found.
+struct ScopeRead {
+  std::vector<Change> updates;
+  std::vector<Change> missing;  // removals and expiries
 };
 
 }  // namespace
@@ -169,55 +189,59 @@ std::size_t Result::failed() const noexcept {
       std::count_if(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return !o.ok; }));
 }
 
-Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Options& options) {
-  Plan p;
-  p.on_missing = options.on_missing;
-  p.source = options.source;
-  const auto now = options.clock ? options.clock() : std::chrono::system_clock::now();
+namespace {
 
+// Phase 1: the FQL scope; a validation error when there is none.
+std::optional<Response> choose_scope(const Options& options, Plan& p) {
   if (options.scope && !options.scope->empty()) {
     p.scope = *options.scope;
   } else if (!options.source.empty() && options.source.size() <= 256) {
     p.scope = fql::eq("source", options.source).str();
   } else {
-    p.error = make_error_response(internal::validation_error(
+    return make_error_response(internal::validation_error(
         "source", options.source.empty() ? "a sync needs a source name (1-256 characters) or a "
                                            "scope filter"
                                          : "source is longer than 256 characters"));
-    return p;
   }
+  return std::nullopt;
+}
 
-  // The feed, normalised and indexed. Normalised copies live in `specs`.
-  std::vector<IndicatorSpec> specs;
-  std::vector<std::size_t> lines;
-  specs.reserve(desired.size());
-  std::unordered_map<std::string, std::size_t> index;
-  index.reserve(desired.size() * 2);
+// Phase 2: the feed, judged again by the rulebook (hand-built entries too), de-duplicated.
+Desired index_feed(const std::vector<feeds::FeedEntry>& desired, const Options& options,
+                   const rules::EnumLookup& lookup, Plan& p) {
+  Desired d;
+  d.specs.reserve(desired.size());
+  d.index.reserve(desired.size() * 2);
   for (const auto& e : desired) {
     IndicatorSpec s = e.spec;
-    const std::string type = internal::lower(s.type.value_or(""));
-    std::string why;
-    auto value = feeds::normalize_value(type, s.value.value_or(""), &why);
-    if (!value) {
-      p.invalid.push_back({e.line, type.empty() ? "type" : "value", s.value.value_or(""), why});
+    if (auto problem = rules::normalize(s, lookup)) {
+      p.invalid.push_back(
+          {e.line, problem->field, internal::printable(problem->value), problem->reason});
       continue;
     }
-    s.type = type;
-    s.value = *value;
-    auto [it, inserted] = index.emplace(key_of(type, *value), specs.size());
+    if (!s.value || !s.type) {
+      p.invalid.push_back({e.line, "value", "", "value is required"});
+      continue;
+    }
+    auto [it, inserted] = d.index.emplace(rules::key(*s.type, *s.value), d.specs.size());
     if (!inserted) {
-      p.invalid.push_back({e.line, "value", *value,
-                           "duplicate of line " + std::to_string(lines[it->second]), true});
+      p.invalid.push_back({e.line, "value", *s.value,
+                           "duplicate of line " + std::to_string(d.lines[it->second]), true});
       continue;
     }
     if (!options.source.empty()) s.source = options.source;
-    specs.push_back(std::move(s));
-    lines.push_back(e.line);
+    d.specs.push_back(std::move(s));
+    d.lines.push_back(e.line);
   }
-  p.desired = specs.size();
-  std::vector<bool> found(specs.size(), false);
+  d.found.assign(d.specs.size(), false);
+  p.desired = d.specs.size();
+  return d;
+}
 
-  std::vector<Change> updates, missing;
+// Phase 3: every indicator of the scope, compared page by page with the feed and dropped.
+std::optional<Response> read_scope(const IOC& ioc, const Options& options,
+                                   std::chrono::system_clock::time_point now, Desired& d, Plan& p,
+                                   ScopeRead& out) {
   IndicatorCombinedOptions q;
   q.filter = p.scope;
   q.limit = std::clamp<std::int64_t>(options.page_size, 1, 2000);
@@ -225,29 +249,28 @@ Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Op
       ioc, q,
       [&](Response& page) {
         ++p.requests;
-        for (const auto& j : page.resources()) {
-          const Indicator have = j.get<Indicator>();
+        for (const Indicator& have : page.resources_as<Indicator>()) {
           ++p.existing;
-          const auto it = index.find(key_of(have.type, have.value));
-          if (it != index.end() && !found[it->second]) {
-            found[it->second] = true;
+          const auto it = d.index.find(rules::key_of_any(have.type, have.value));
+          if (it != d.index.end() && !d.found[it->second]) {
+            d.found[it->second] = true;
             Change c;
             c.kind = ChangeKind::update;
             c.type = have.type;
             c.value = have.value;
             c.id = have.id;
-            c.line = lines[it->second];
-            diff(specs[it->second], have, expired_at(have, now), c.fields, c.write);
+            c.line = d.lines[it->second];
+            diff(d.specs[it->second], have, expired_at(have, now), c.fields, c.write);
             if (c.fields.empty()) {
               ++p.unchanged;
             } else {
               c.write.id = have.id;
-              updates.push_back(std::move(c));
+              out.updates.push_back(std::move(c));
             }
             continue;
           }
           // Not in the feed (or a second record of a value already matched).
-          if (options.on_missing == OnMissing::keep && it == index.end()) {
+          if (options.on_missing == OnMissing::keep && it == d.index.end()) {
             ++p.kept;
             continue;
           }
@@ -255,7 +278,7 @@ Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Op
           c.type = have.type;
           c.value = have.value;
           c.id = have.id;
-          if (it == index.end() && options.on_missing == OnMissing::expire) {
+          if (it == d.index.end() && options.on_missing == OnMissing::expire) {
             if (expired_at(have, now)) {
               ++p.kept;
               continue;
@@ -268,90 +291,76 @@ Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Op
           } else {
             c.kind = ChangeKind::remove;
           }
-          missing.push_back(std::move(c));
+          out.missing.push_back(std::move(c));
         }
         return true;
       },
       options.call);
   if (!last.ok()) {
     ++p.requests;
-    p.error = std::move(last);
-    return p;
+    return last;
   }
+  return std::nullopt;
+}
 
-  // What the scope lacks: look for it outside the scope (conflicts), in value batches.
-  std::vector<std::size_t> absent;
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    if (!found[i]) absent.push_back(i);
-  }
-  bool absent_scan_done = false;
-  std::unordered_map<std::string, Indicator> outside;
+// Phase 4: what the scope lacks, looked for outside it (conflicts). One count decides between
+// looking the values up and reading every indicator (an empty tenant needs neither).
+std::optional<Response> find_outside(const IOC& ioc, const Options& options, const Desired& d,
+                                     const std::vector<std::size_t>& absent, Plan& p,
+                                     std::unordered_map<std::string, Indicator>& outside) {
+  if (absent.empty()) return std::nullopt;
   auto collect = [&](Response& page) {
     ++p.requests;
-    for (const auto& j : page.resources()) {
-      Indicator i = j.get<Indicator>();
-      const auto it = index.find(key_of(i.type, i.value));
+    for (Indicator& i : page.resources_as<Indicator>()) {
+      const auto it = d.index.find(rules::key_of_any(i.type, i.value));
       // In the feed and not matched in the scope: it lives outside the scope.
-      if (it != index.end() && !found[it->second]) outside.emplace(it->first, std::move(i));
+      if (it != d.index.end() && !d.found[it->second]) outside.emplace(it->first, std::move(i));
     }
     return true;
   };
-  const std::size_t per = std::clamp<std::size_t>(options.lookup_batch, 1, 500);
-  if (!absent.empty()) {
-    // Looking values up costs absent/per requests; reading every indicator outside the scope
-    // costs outside/2000. One count decides (an empty tenant needs no lookups at all).
-    IndicatorSearchOptions count;
-    count.limit = 1;
-    Response c = ioc.indicator_search(count, options.call);
+  IndicatorSearchOptions count;
+  count.limit = 1;
+  Response c = ioc.indicator_search(count, options.call);
+  ++p.requests;
+  if (!c.ok()) return c;
+  const std::int64_t total = c.pagination().total.value_or(-1);
+  if (total == 0) return std::nullopt;
+  std::vector<std::string> values;
+  values.reserve(absent.size());
+  for (std::size_t i : absent) values.push_back(*d.specs[i].value);
+  // A full read costs total/2000 pages; a lookup about one request per ~40 long values.
+  const std::int64_t pages = total / 2000 + (total % 2000 != 0 ? 1 : 0);
+  const auto lookups = static_cast<std::int64_t>(internal::any_of_runs("value", values).size());
+  Response r;
+  if (total > 0 && pages < lookups) {
+    IndicatorCombinedOptions all;
+    all.limit = 2000;
+    r = combined_all(ioc, all, collect, options.call);
+  } else {
+    r = combined_any_of(ioc, "value", values, collect, options.call);
+  }
+  if (!r.ok()) {
     ++p.requests;
-    if (!c.ok()) {
-      p.error = std::move(c);
-      return p;
-    }
-    // The scan reads the scope again too: it costs total/2000 pages.
-    const std::int64_t total = c.pagination().total.value_or(-1);
-    const auto lookups = static_cast<std::int64_t>((absent.size() + per - 1) / per);
-    if (total == 0) {
-      absent_scan_done = true;
-    } else if (total > 0 && total / 2000 + (total % 2000 != 0 ? 1 : 0) < lookups) {
-      IndicatorCombinedOptions all;
-      all.limit = 2000;
-      Response r = combined_all(ioc, all, collect, options.call);
-      if (!r.ok()) {
-        ++p.requests;
-        p.error = std::move(r);
-        return p;
-      }
-      absent_scan_done = true;
-    }
+    return r;
   }
-  for (std::size_t start = 0; !absent_scan_done && start < absent.size(); start += per) {
-    std::vector<std::string> values;
-    for (std::size_t k = start; k < std::min(absent.size(), start + per); ++k) {
-      values.push_back(*specs[absent[k]].value);
-    }
-    IndicatorCombinedOptions lq;
-    lq.filter = fql::any_of("value", values).str();
-    lq.limit = 2000;
-    Response r = combined_all(ioc, lq, collect, options.call);
-    if (!r.ok()) {
-      ++p.requests;
-      p.error = std::move(r);
-      return p;
-    }
-  }
+  return std::nullopt;
+}
 
-  std::vector<Change> creates, adopts;
+// Phase 5: each absent entry becomes a create, a conflict, or (with adopt) an adopt.
+void place_absent(const Options& options, std::chrono::system_clock::time_point now, Desired& d,
+                  const std::vector<std::size_t>& absent,
+                  const std::unordered_map<std::string, Indicator>& outside,
+                  std::vector<Change>& creates, std::vector<Change>& adopts) {
   for (std::size_t i : absent) {
-    IndicatorSpec& s = specs[i];
+    IndicatorSpec& s = d.specs[i];
     Change c;
     c.type = *s.type;
     c.value = *s.value;
-    c.line = lines[i];
-    const auto o = outside.find(key_of(c.type, c.value));
+    c.line = d.lines[i];
+    const auto o = outside.find(rules::key(c.type, c.value));
     if (o == outside.end()) {
       c.kind = ChangeKind::create;
-      c.write = std::move(s);  // specs[i] is not read again
+      c.write = std::move(s);  // d.specs[i] is not read again
       creates.push_back(std::move(c));
       continue;
     }
@@ -372,8 +381,38 @@ Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Op
     c.write.id = have.id;
     adopts.push_back(std::move(c));
   }
+}
+
+}  // namespace
+
+Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Options& options) {
+  Plan p;
+  p.on_missing = options.on_missing;
+  p.source = options.source;
+  const auto now = options.clock ? options.clock() : std::chrono::system_clock::now();
+  if (auto e = choose_scope(options, p)) {
+    p.error = std::move(e);
+    return p;
+  }
+  Desired d = index_feed(desired, options, internal::enum_lookup(ioc.client()), p);
+  ScopeRead scope;
+  if (auto e = read_scope(ioc, options, now, d, p, scope)) {
+    p.error = std::move(e);
+    return p;
+  }
+  std::vector<std::size_t> absent;
+  for (std::size_t i = 0; i < d.specs.size(); ++i) {
+    if (!d.found[i]) absent.push_back(i);
+  }
+  std::unordered_map<std::string, Indicator> outside;
+  if (auto e = find_outside(ioc, options, d, absent, p, outside)) {
+    p.error = std::move(e);
+    return p;
+  }
+  std::vector<Change> creates, adopts;
+  place_absent(options, now, d, absent, outside, creates, adopts);
   // Creates in feed order; the rest as found.
-  for (auto* group : {&creates, &updates, &adopts, &missing}) {
+  for (auto* group : {&creates, &scope.updates, &adopts, &scope.missing}) {
     for (auto& c : *group) p.changes.push_back(std::move(c));
   }
   return p;
@@ -397,6 +436,132 @@ void take(Outcome& o, const BulkItem& item) {
   o.outcome_unknown = item.outcome_unknown;
 }
 
+// The changes of a plan, by the request that carries them.
+struct Groups {
+  std::vector<std::size_t> creates, updates, expires, removes;
+};
+
+Groups group(const Plan& plan, Result& res) {
+  Groups g;
+  for (std::size_t i = 0; i < plan.changes.size(); ++i) {
+    switch (plan.changes[i].kind) {
+      case ChangeKind::create:
+        g.creates.push_back(i);
+        break;
+      case ChangeKind::update:
+      case ChangeKind::adopt:
+        g.updates.push_back(i);
+        break;
+      case ChangeKind::expire:
+        g.expires.push_back(i);
+        break;
+      case ChangeKind::remove:
+        g.removes.push_back(i);
+        break;
+      case ChangeKind::conflict:
+        res.outcomes[i].ok = true;
+        res.outcomes[i].skipped = true;
+        break;
+    }
+  }
+  return g;
+}
+
+// Sends a plan's changes with the bulk helpers and records one outcome per change.
+class Writer {
+ public:
+  Writer(const IOC& ioc, const Plan& plan, const BulkOptions& options, Result& res)
+      : ioc_(ioc), plan_(plan), options_(options), res_(res) {
+    expire_options_.ignore_warnings = true;
+  }
+
+  // Request bodies are built a slice at a time, so memory stays bounded for any plan size.
+  void write(const std::vector<std::size_t>& idx, bool create, bool expire = false) {
+    constexpr std::size_t kSlice = 8000;
+    const BulkOptions& o = expire ? expire_options_ : options_;
+    for (std::size_t start = 0; start < idx.size(); start += kSlice) {
+      const std::size_t end = std::min(idx.size(), start + kSlice);
+      json items = json::array();
+      for (std::size_t k = start; k < end; ++k) items.push_back(plan_.changes[idx[k]].write);
+      BulkResult r = create ? bulk_create(ioc_, items, o) : bulk_update(ioc_, items, o);
+      res_.requests += r.requests;
+      for (std::size_t k = 0; k < end - start && k < r.items.size(); ++k) {
+        take(res_.outcomes[idx[start + k]], r.items[k]);
+      }
+    }
+  }
+
+  void remove(const std::vector<std::size_t>& idx) {
+    if (idx.empty()) return;
+    std::vector<std::string> ids;
+    ids.reserve(idx.size());
+    for (auto i : idx) ids.push_back(plan_.changes[i].id);
+    BulkResult r = bulk_delete(ioc_, ids, options_);
+    res_.requests += r.requests;
+    for (std::size_t k = 0; k < idx.size() && k < r.items.size(); ++k) {
+      take(res_.outcomes[idx[k]], r.items[k]);
+    }
+  }
+
+  // The changes of `idx` whose write may or may not have happened (the connection died after
+  // sending).
+  std::vector<std::size_t> unknown(const std::vector<std::size_t>& idx) const {
+    std::vector<std::size_t> out;
+    for (auto i : idx) {
+      if (!res_.outcomes[i].ok && res_.outcomes[i].outcome_unknown) out.push_back(i);
+    }
+    return out;
+  }
+
+  // Creates of unknown fate are looked up by value: found ones are done, absent ones re-sent.
+  // Updates, expiries and deletes are idempotent and simply sent again.
+  void settle(const Groups& g) {
+    const std::vector<std::size_t> lost = unknown(g.creates);
+    if (!lost.empty()) {
+      std::vector<std::string> values;
+      values.reserve(lost.size());
+      for (auto i : lost) values.push_back(plan_.changes[i].value);
+      std::unordered_map<std::string, std::string> ids;
+      Response r = combined_any_of(
+          ioc_, "value", values,
+          [&](Response& page) {
+            ++res_.requests;
+            for (const Indicator& i : page.resources_as<Indicator>()) {
+              ids[rules::key_of_any(i.type, i.value)] = i.id;
+            }
+            return true;
+          },
+          options_.call);
+      if (r.ok()) {
+        std::vector<std::size_t> resend;
+        for (auto i : lost) {
+          const auto it = ids.find(rules::key(plan_.changes[i].type, plan_.changes[i].value));
+          if (it == ids.end()) {
+            resend.push_back(i);
+            continue;
+          }
+          auto& o = res_.outcomes[i];
+          o = Outcome{};
+          o.change = i;
+          o.ok = true;
+          o.id = it->second;
+        }
+        write(resend, true);
+      }
+    }
+    write(unknown(g.updates), false);
+    write(unknown(g.expires), false, true);
+    remove(unknown(g.removes));
+  }
+
+ private:
+  const IOC& ioc_;
+  const Plan& plan_;
+  const BulkOptions& options_;
+  BulkOptions expire_options_ = options_;
+  Result& res_;
+};
+
 }  // namespace
 
 Result apply(const IOC& ioc, const Plan& plan, const BulkOptions& options) {
@@ -412,113 +577,13 @@ Result apply(const IOC& ioc, const Plan& plan, const BulkOptions& options) {
     }
     return res;
   }
-  std::vector<std::size_t> creates, updates, expires, removes;
-  for (std::size_t i = 0; i < plan.changes.size(); ++i) {
-    switch (plan.changes[i].kind) {
-      case ChangeKind::create:
-        creates.push_back(i);
-        break;
-      case ChangeKind::update:
-      case ChangeKind::adopt:
-        updates.push_back(i);
-        break;
-      case ChangeKind::expire:
-        expires.push_back(i);
-        break;
-      case ChangeKind::remove:
-        removes.push_back(i);
-        break;
-      case ChangeKind::conflict:
-        res.outcomes[i].ok = true;
-        res.outcomes[i].skipped = true;
-        break;
-    }
-  }
-
-  // Request bodies are built a slice at a time, so memory stays bounded for any plan size.
-  constexpr std::size_t kSlice = 8000;
-  auto write = [&](const std::vector<std::size_t>& idx, bool create, const BulkOptions& o) {
-    for (std::size_t start = 0; start < idx.size(); start += kSlice) {
-      const std::size_t end = std::min(idx.size(), start + kSlice);
-      json items = json::array();
-      for (std::size_t k = start; k < end; ++k) items.push_back(plan.changes[idx[k]].write);
-      BulkResult r = create ? bulk_create(ioc, items, o) : bulk_update(ioc, items, o);
-      res.requests += r.requests;
-      for (std::size_t k = 0; k < end - start && k < r.items.size(); ++k) {
-        take(res.outcomes[idx[start + k]], r.items[k]);
-      }
-    }
-  };
-  auto remove = [&](const std::vector<std::size_t>& idx) {
-    if (idx.empty()) return;
-    std::vector<std::string> ids;
-    for (auto i : idx) ids.push_back(plan.changes[i].id);
-    BulkResult r = bulk_delete(ioc, ids, options);
-    res.requests += r.requests;
-    for (std::size_t k = 0; k < idx.size() && k < r.items.size(); ++k) {
-      take(res.outcomes[idx[k]], r.items[k]);
-    }
-  };
-  BulkOptions expire_opts = options;
-  expire_opts.ignore_warnings = true;
-
-  write(creates, true, options);
-  write(updates, false, options);
-  write(expires, false, expire_opts);
-  remove(removes);
-
-  // Settle writes whose fate is unknown (the connection died after sending).
-  auto unknown = [&](const std::vector<std::size_t>& idx) {
-    std::vector<std::size_t> out;
-    for (auto i : idx) {
-      if (!res.outcomes[i].ok && res.outcomes[i].outcome_unknown) out.push_back(i);
-    }
-    return out;
-  };
-  std::vector<std::size_t> lost = unknown(creates);
-  if (!lost.empty()) {
-    std::unordered_map<std::string, std::string> ids;
-    bool looked = true;
-    for (std::size_t start = 0; start < lost.size() && looked; start += 100) {
-      std::vector<std::string> values;
-      for (std::size_t k = start; k < std::min(lost.size(), start + 100); ++k) {
-        values.push_back(plan.changes[lost[k]].value);
-      }
-      IndicatorCombinedOptions q;
-      q.filter = fql::any_of("value", values).str();
-      q.limit = 2000;
-      Response r = combined_all(
-          ioc, q,
-          [&](Response& page) {
-            ++res.requests;
-            for (const auto& j : page.resources()) {
-              ids[key_of(j.value("type", ""), j.value("value", ""))] = j.value("id", "");
-            }
-            return true;
-          },
-          options.call);
-      looked = r.ok();
-    }
-    if (looked) {
-      std::vector<std::size_t> resend;
-      for (auto i : lost) {
-        const auto it = ids.find(key_of(plan.changes[i].type, plan.changes[i].value));
-        if (it != ids.end()) {
-          auto& o = res.outcomes[i];
-          o = Outcome{};
-          o.change = i;
-          o.ok = true;
-          o.id = it->second;
-        } else {
-          resend.push_back(i);
-        }
-      }
-      write(resend, true, options);
-    }
-  }
-  write(unknown(updates), false, options);
-  write(unknown(expires), false, expire_opts);
-  remove(unknown(removes));
+  const Groups g = group(plan, res);
+  Writer w(ioc, plan, options, res);
+  w.write(g.creates, true);
+  w.write(g.updates, false);
+  w.write(g.expires, false, true);
+  w.remove(g.removes);
+  w.settle(g);
   return res;
 }
 

@@ -18,8 +18,9 @@ namespace falcon {
 
 /// How a bulk operation batches and sends.
 struct BulkOptions {
-  /// Items per request: 1-2000 for create/update (the API's limit), 1-100 for delete (ids go
-  /// in the URL, which servers cap at about 8 KiB). 0 picks the largest.
+  /// Items per request: 1-2000 for create/update (the API's limit), 1-500 for delete, whose ids
+  /// go in the URL: delete batches are also cut to keep each URL under 8 KiB, by bytes. 0 picks
+  /// the largest.
   std::size_t batch_size = 0;
   std::size_t concurrency = 2;  ///< Requests in flight at once (1-16).
   /// Audit comment: body `comment` of every create/update request, query `comment` on delete.
@@ -61,16 +62,16 @@ struct BulkResult {
 /// With Config::validate, each item is checked first and an invalid one fails alone. A batch
 /// the API refuses because of some rows (HTTP 400 with row messages, which writes nothing) is
 /// sent again without those rows, so one bad item never blocks the others.
-BulkResult bulk_create(const IOC& ioc, const nlohmann::json& indicators,
-                       const BulkOptions& options = {});
+[[nodiscard]] BulkResult bulk_create(const IOC& ioc, const nlohmann::json& indicators,
+                                     const BulkOptions& options = {});
 
 /// Updates every indicator of `indicators` (a JSON array of update items, each with its id),
 /// like bulk_create.
-BulkResult bulk_update(const IOC& ioc, const nlohmann::json& indicators,
-                       const BulkOptions& options = {});
+[[nodiscard]] BulkResult bulk_update(const IOC& ioc, const nlohmann::json& indicators,
+                                     const BulkOptions& options = {});
 
 /// Deletes every id, in batches.
-BulkResult bulk_delete(const IOC& ioc, const std::vector<std::string>& ids,
-                       const BulkOptions& options = {});
+[[nodiscard]] BulkResult bulk_delete(const IOC& ioc, const std::vector<std::string>& ids,
+                                     const BulkOptions& options = {});
 
 }  // namespace falcon

@@ -15,6 +15,10 @@
 
 namespace falcon {
 
+namespace internal {
+struct ClientAccess;
+}  // namespace internal
+
 /// Per-call overrides.
 struct CallOptions {
   std::optional<RetryPolicy> retry;                  ///< Replaces Config::retry for this call.
@@ -76,6 +80,7 @@ class Client {
   const Config& config() const;
 
  private:
+  friend struct internal::ClientAccess;
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };

@@ -6,8 +6,8 @@
 ///
 /// Every reader streams: entries are handed to a callback in batches, so memory is bounded by
 /// the batch (plus one key per distinct indicator, to drop duplicates), never by the file.
-/// Values are normalised the way Falcon compares them (hashes and domains lower case, IP
-/// addresses in canonical form), duplicates are dropped and reported, and every problem is
+/// Every entry is judged and normalised by the rulebook (falcon/indicators.hpp), exactly as
+/// validation and sync judge it; duplicates are dropped and reported, and every problem is
 /// reported with its line (or object) number and the reason. Input is untrusted: records,
 /// objects and lines have explicit size limits, and JSON nesting is capped.
 #pragma once
@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "falcon/indicators.hpp"
 #include "falcon/models.hpp"
 
 namespace falcon::feeds {
@@ -72,6 +73,9 @@ struct ReadOptions {
   /// Fields for entries that do not set them (e.g. action, severity, platforms,
   /// applied_globally, source for a plain-text feed). `type` and `value` are ignored.
   IndicatorSpec defaults;
+  /// Judges enum values the rulebook does not know (falcon-ioc passes the API's value lists);
+  /// without one, such a value is passed on for the server to judge.
+  rules::EnumLookup lookup;
 };
 
 /// Totals of one read.
@@ -95,13 +99,14 @@ using BatchCallback = std::function<bool(std::vector<FeedEntry>& batch)>;
 using IssueCallback = std::function<void(const FeedIssue& issue)>;
 
 /// Reads a feed from `in`. With Format::automatic the format is detected from the first bytes.
-ReadSummary read(std::istream& in, const ReadOptions& options, const BatchCallback& on_batch,
-                 const IssueCallback& on_issue = {});
+[[nodiscard]] ReadSummary read(std::istream& in, const ReadOptions& options,
+                               const BatchCallback& on_batch, const IssueCallback& on_issue = {});
 
 /// Opens and reads `path`; Format::automatic looks at the extension (.csv, .json, .ndjson,
 /// .jsonl, .txt, .stix) first. An unreadable file is reported in ReadSummary::fatal.
-ReadSummary read_file(const std::string& path, const ReadOptions& options,
-                      const BatchCallback& on_batch, const IssueCallback& on_issue = {});
+[[nodiscard]] ReadSummary read_file(const std::string& path, const ReadOptions& options,
+                                    const BatchCallback& on_batch,
+                                    const IssueCallback& on_issue = {});
 
 /// Reads everything into memory (convenience for small feeds and tests).
 struct ReadAll {
@@ -110,27 +115,13 @@ struct ReadAll {
   ReadSummary summary;             ///< Counts, duplicates and errors.
 };
 /// Reads all of `in` with read().
-ReadAll read_all(std::istream& in, const ReadOptions& options = {});
+[[nodiscard]] ReadAll read_all(std::istream& in, const ReadOptions& options = {});
 /// Reads all of `text` with read().
-ReadAll read_string(std::string_view text, const ReadOptions& options = {});
+[[nodiscard]] ReadAll read_string(std::string_view text, const ReadOptions& options = {});
 
 /// Guesses the format from the first bytes: `{` with `"type":"bundle"` → stix, `[` or `{` →
 /// json (an object per line → ndjson), a first line of known column names → csv, else text.
 Format detect_format(std::string_view head);
-
-/// Infers the indicator type of a value: "sha256" (64 hex), "md5" (32 hex), "ipv4", "ipv6",
-/// else "domain". Does not validate the domain.
-std::string infer_type(std::string_view value);
-
-/// Normalises `value` for `type` the way Falcon compares: lower-case hashes and domains (a
-/// trailing dot dropped), canonical IPv4/IPv6 text. Returns nullopt and sets `reason` when the
-/// value does not fit the type (or the type is unknown).
-std::optional<std::string> normalize_value(std::string_view type, std::string_view value,
-                                           std::string* reason = nullptr);
-
-/// Parses an RFC 3339 timestamp (any offset) and prints it in UTC as
-/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (fraction trimmed of trailing zeros); nullopt if invalid.
-std::optional<std::string> normalize_timestamp(std::string_view text);
 
 /// The parts of one STIX 2.1 pattern this SDK supports: an equality, or an OR of equalities,
 /// on file:hashes.'SHA-256' / file:hashes.MD5 / domain-name:value / ipv4-addr:value /

@@ -6,8 +6,10 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "falcon/fql.hpp"
 #include "falcon/ioc.hpp"
 #include "falcon/response.hpp"
 
@@ -36,11 +38,23 @@ using PageCallback = std::function<bool(Response& page)>;
                                             const PageCallback& on_page,
                                             const CallOptions& call = {});
 
+/// Every indicator (indicator_combined: GET /iocs/combined/indicator/v1, ioc:read) whose `field`
+/// (e.g. "value") is one of `values`, with `and_filter` (e.g. fql::eq("type", "domain")) ANDed in
+/// when given. The values go in the URL's filter, which servers cap at
+/// about 8 KiB, so they are sent in as many requests as keep each URL under it, measured in
+/// bytes after encoding (with room for the paging cursor); each request is paged with `after`.
+/// Returns the last response, or the first failed one; an empty `values` is a validation error.
+[[nodiscard]] Response combined_any_of(const IOC& ioc, std::string_view field,
+                                       const std::vector<std::string>& values,
+                                       const PageCallback& on_page, const CallOptions& call = {},
+                                       const fql::Expr& and_filter = {});
 /// indicator_get for any number of ids: the ids go in the URL, which servers cap at about 8 KiB,
-/// so they are sent 100 per request. Returns one Response whose resources are every record in
-/// the order the replies gave them, whose errors are every reply's errors, and whose attempts
-/// add up; on a failed request, that request's response (with the records read so far added
-/// before its own). Empty ids are a validation error.
+/// so they are sent in as many requests as keep each URL under it (counted in bytes). A request
+/// answered 404 (none of its ids exists) adds its errors and the lookup goes on; the merged
+/// status is 200 when any record was found, else 404. Returns one Response whose resources are
+/// every record in the order the replies gave them, whose errors are every reply's errors, and
+/// whose attempts add up; on a failed request, that request's response (with the records read so
+/// far added before its own). Empty ids are a validation error.
 [[nodiscard]] Response get_indicators(const IOC& ioc, const std::vector<std::string>& ids,
                                       const CallOptions& call = {});
 

@@ -97,8 +97,6 @@ struct Options {
   bool adopt = false;                        ///< Take over values that exist outside the scope.
   /// Page size of the scope read (1-2000).
   std::int64_t page_size = 2000;
-  /// Values per conflict lookup request (the filter goes in the URL).
-  std::size_t lookup_batch = 100;
   CallOptions call;  ///< Per-call overrides for the reads.
   /// "Now", for expire and for deciding what has expired; empty: the system clock.
   std::function<std::chrono::system_clock::time_point()> clock;
@@ -130,10 +128,12 @@ struct Plan {
 
 /// Plans the changes that make the scope match `desired`. Entries are normalised again (so
 /// hand-built ones work) and duplicates are reported in Plan::invalid.
-Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Options& options);
+[[nodiscard]] Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired,
+                        const Options& options);
 
 /// plan() for indicators built in code (line = position + 1).
-Plan plan(const IOC& ioc, const std::vector<IndicatorSpec>& desired, const Options& options);
+[[nodiscard]] Plan plan(const IOC& ioc, const std::vector<IndicatorSpec>& desired,
+                        const Options& options);
 
 /// The outcome of one planned change.
 struct Outcome {
@@ -161,6 +161,6 @@ struct Result {
 /// from `options`; expire updates always set ignore_warnings, since an expiration of now is
 /// past by the time it arrives). A plan with an error is refused: every outcome fails with a
 /// validation error and nothing is sent.
-Result apply(const IOC& ioc, const Plan& plan, const BulkOptions& options = {});
+[[nodiscard]] Result apply(const IOC& ioc, const Plan& plan, const BulkOptions& options = {});
 
 }  // namespace falcon::sync

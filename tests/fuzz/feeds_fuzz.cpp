@@ -22,8 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& e : batch) {
           // Every entry is normalised: type set, value set and stable under normalisation.
           if (!e.spec.type || !e.spec.value) __builtin_trap();
-          auto again = feeds::normalize_value(*e.spec.type, *e.spec.value);
-          if (!again || *again != *e.spec.value) __builtin_trap();
+          auto again = falcon::rules::normalize(*e.spec.type, *e.spec.value);
+          if (!again || again->value != *e.spec.value || again->type != *e.spec.type) {
+            __builtin_trap();
+          }
         }
         entries += batch.size();
         return true;

@@ -11,6 +11,7 @@
 #include "falcon/ranges.hpp"
 #include "falcon/sync.hpp"
 #include "fixture.hpp"
+#include "rulebook_table.hpp"
 
 using falcon_it::EmulatorTest;
 using nlohmann::json;
@@ -274,4 +275,42 @@ TEST_F(Sync, InvalidAndDuplicateEntriesAreReportedWithLines) {
   EXPECT_EQ(refused.error->error->field, "source");
   auto r = fsy::apply(ioc(), refused);
   EXPECT_EQ(r.requests, 0u);
+}
+
+// The rulebook's table through sync's comparison: the normal form of every accepted row is in
+// the scope; the feed gives each row as written. Every accepted row must match its record
+// (unchanged) and every refused row must be reported on its line, as validation and the feed
+// readers decide (tests/unit/rulebook_test.cpp).
+TEST_F(Sync, RulebookTableThroughTheComparison) {
+  json seeded = json::array();
+  std::vector<falcon::feeds::FeedEntry> entries;
+  std::set<std::size_t> refused;
+  std::size_t line = 0;
+  for (const auto& r : falcon_rulebook::rows()) {
+    ++line;
+    falcon::IndicatorSpec s;
+    if (!r.type.empty()) s.type = r.type;
+    s.value = r.value;
+    entries.push_back({s, line});
+    if (!r.accepted) {
+      refused.insert(line);
+      continue;
+    }
+    seeded.push_back({{"type", r.normal_type},
+                      {"value", r.normal_value},
+                      {"source", kSource},
+                      {"action", "detect"},
+                      {"severity", "medium"},
+                      {"platforms", {"windows"}},
+                      {"applied_globally", true}});
+  }
+  emu().add_indicators(seeded);
+  auto p = fsy::plan(ioc(), entries, options(fsy::OnMissing::remove));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p.unchanged, seeded.size());
+  EXPECT_TRUE(p.changes.empty()) << fsy::to_string(p.changes.front().kind) << " "
+                                 << p.changes.front().value;
+  std::set<std::size_t> reported;
+  for (const auto& i : p.invalid) reported.insert(i.line);
+  EXPECT_EQ(reported, refused);
 }

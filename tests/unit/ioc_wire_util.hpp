@@ -24,6 +24,26 @@ namespace falcon_wire {
 inline constexpr const char* kBase = "https://api.test.local";
 inline constexpr const char* kToken = "wire-token";
 
+/// The API's value list a value-list query route answers (nullptr for any other route): the
+/// SDK asks these when it meets an enum value it does not know.
+inline const std::vector<std::string>* value_list_for(const std::string& url) {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kLists = {
+      {"/iocs/queries/ioc-types/v1", {"sha256", "md5", "domain", "ipv4", "ipv6"}},
+      {"/iocs/queries/actions/v1", {"no_action", "allow", "prevent_no_ui", "prevent", "detect"}},
+      {"/iocs/queries/platforms/v1", {"windows", "mac", "linux", "ios", "android"}},
+      {"/iocs/queries/severities/v1", {"informational", "low", "medium", "high", "critical"}},
+  };
+  for (const auto& [route, values] : kLists) {
+    if (url.find(route) != std::string::npos) return &values;
+  }
+  return nullptr;
+}
+
+/// A token call, or a value-list query: what validation may send before refusing an input.
+inline bool is_lookup(const falcon::HttpRequest& r) {
+  return r.url.find("/oauth2/token") != std::string::npos || value_list_for(r.url) != nullptr;
+}
+
 /// One API request as sent, split for assertions.
 struct Sent {
   std::string method;
@@ -68,6 +88,13 @@ class Wire {
         t.response.body =
             nlohmann::json{{"access_token", kToken}, {"token_type", "bearer"}, {"expires_in", 1799}}
                 .dump();
+      } else if (const auto* list = value_list_for(r.url)) {
+        t.response.status = 200;
+        t.response.body = nlohmann::json{
+            {"meta", nlohmann::json::object()},
+            {"errors", nlohmann::json::array()},
+            {"resources",
+             *list}}.dump();
       } else {
         t.response.status = status;
         t.response.body = R"({"meta":{},"errors":[],"resources":[]})";
@@ -137,12 +164,17 @@ inline Sent one(const std::function<falcon::Response(const Wire&)>& call, bool v
 }
 
 /// Runs `call` with validation on and checks that it fails with a validation error naming
-/// `field` (and, when given, a message containing `message_part`), having sent nothing at all.
+/// `field` (and, when given, a message containing `message_part`), having sent nothing but,
+/// for an enum value the SDK does not know, the API's value-list query (`offline`: nothing at
+/// all, not even the token request).
 inline falcon::Error rejected(const std::function<falcon::Response(const Wire&)>& call,
-                              const std::string& field, const std::string& message_part = "") {
+                              const std::string& field, const std::string& message_part = "",
+                              bool offline = false) {
   Wire w(true);
   falcon::Response r = call(w);
-  EXPECT_TRUE(w.all().empty()) << "a request was sent: " << w.all().front().url;
+  for (const auto& req : w.all()) {
+    EXPECT_TRUE(!offline && is_lookup(req)) << "a request was sent: " << req.url;
+  }
   EXPECT_EQ(r.status_code, 0);
   EXPECT_FALSE(r.ok());
   if (!r.error) {

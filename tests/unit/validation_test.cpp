@@ -40,9 +40,10 @@ falcon::IndicatorCreateOptions good_create() {
   return o;
 }
 
+// `offline`: a known-bad shape, refused without any request (not even a value-list lookup).
 falcon::Error create_rejected(const falcon::IndicatorCreateOptions& o, const std::string& field,
-                              const std::string& rule = "") {
-  return rejected([&](const Wire& w) { return w.ioc().indicator_create(o); }, field, rule);
+                              const std::string& rule = "", bool offline = false) {
+  return rejected([&](const Wire& w) { return w.ioc().indicator_create(o); }, field, rule, offline);
 }
 
 // With validate=false the same options go out: the request carries exactly the given values.
@@ -58,18 +59,18 @@ TEST(Validation, GoodCreatePasses) {
 TEST(Validation, Sha256WrongLengthOrNotHex) {
   auto o = good_create();
   o.value = std::string(63, 'a');
-  auto e = create_rejected(o, "indicators[0].value", "64 hex");
+  auto e = create_rejected(o, "indicators[0].value", "64 hex", true);
   EXPECT_NE(e.message.find("got 63"), std::string::npos) << e.message;
   EXPECT_EQ(create_sent_unvalidated(o).json()["indicators"][0]["value"], std::string(63, 'a'));
   o.value = std::string(63, 'a') + "g";
-  create_rejected(o, "indicators[0].value", "64 hex");
+  create_rejected(o, "indicators[0].value", "64 hex", true);
 }
 
 TEST(Validation, Md5WrongLength) {
   auto o = good_create();
   o.type = "md5";
   o.value = kHex32 + "0";
-  create_rejected(o, "indicators[0].value", "32 hex");
+  create_rejected(o, "indicators[0].value", "32 hex", true);
   o.value = kHex32;
   EXPECT_EQ(one([&](const Wire& w) {
               return w.ioc().indicator_create(o);
@@ -83,7 +84,7 @@ TEST(Validation, InvalidIpv4) {
   for (const char* bad : {"1.2.3.256", "1.2.3", "::1", "1.2.3.4 "}) {
     SCOPED_TRACE(bad);
     o.value = bad;
-    create_rejected(o, "indicators[0].value", "IPv4");
+    create_rejected(o, "indicators[0].value", "IPv4", true);
   }
 }
 
@@ -93,7 +94,7 @@ TEST(Validation, InvalidIpv6) {
   for (const char* bad : {"2001:db8:::1", "1.2.3.4", "gggg::1"}) {
     SCOPED_TRACE(bad);
     o.value = bad;
-    create_rejected(o, "indicators[0].value", "IPv6");
+    create_rejected(o, "indicators[0].value", "IPv6", true);
   }
   o.value = "2001:db8::1";
   EXPECT_EQ(one([&](const Wire& w) {
@@ -106,9 +107,9 @@ TEST(Validation, InvalidDomain) {
   auto o = good_create();
   o.type = "domain";
   o.value = "bad domain.example";
-  create_rejected(o, "indicators[0].value", "domain");
+  create_rejected(o, "indicators[0].value", "domain", true);
   o.value = "";
-  create_rejected(o, "indicators[0].value", "domain");
+  create_rejected(o, "indicators[0].value", "domain", true);
 }
 
 TEST(Validation, UnknownType) {
@@ -148,16 +149,26 @@ TEST(Validation, UnknownPlatform) {
 }
 
 TEST(Validation, UnknownMobileAction) {
+  // The API has no list of mobile actions: an unknown one is judged by the action list, so
+  // "prevent_no_ui" (an action) goes to the server and "block" (none) is refused.
   auto o = good_create();
-  o.mobile_action = "prevent_no_ui";
+  o.mobile_action = "block";
   create_rejected(o, "indicators[0].mobile_action", "is not one of");
+  o.mobile_action = "prevent_no_ui";
+  Wire w;
+  auto r = w.ioc().indicator_create(o);
+  EXPECT_FALSE(r.error.has_value()) << r.error->describe();
+  auto sent = w.sent();
+  ASSERT_EQ(sent.size(), 2u);  // the action list, then the create
+  EXPECT_EQ(sent[0].path, "/iocs/queries/actions/v1");
+  EXPECT_EQ(sent[1].json()["indicators"][0]["mobile_action"], "prevent_no_ui");
 }
 
 TEST(Validation, HostGroupNot32Hex) {
   auto o = good_create();
   o.applied_globally = false;
   o.host_groups = falcon::StringList{kHex32, "xyz"};
-  create_rejected(o, "indicators[0].host_groups[1]", "32 hex");
+  create_rejected(o, "indicators[0].host_groups[1]", "32 hex", true);
 }
 
 TEST(Validation, MissingAppliedGloballyAndHostGroups) {
@@ -177,12 +188,12 @@ TEST(Validation, MissingAppliedGloballyAndHostGroups) {
 TEST(Validation, BadExpirationAndLongSource) {
   auto o = good_create();
   o.expiration = "tomorrow";
-  create_rejected(o, "indicators[0].expiration", "RFC 3339");
+  create_rejected(o, "indicators[0].expiration", "RFC 3339", true);
   o.expiration = "2030-01-01T00:00:00";  // no zone
-  create_rejected(o, "indicators[0].expiration", "RFC 3339");
+  create_rejected(o, "indicators[0].expiration", "RFC 3339", true);
   o.expiration = "2030-01-01";
   o.source = std::string(257, 's');
-  create_rejected(o, "indicators[0].source", "256");
+  create_rejected(o, "indicators[0].source", "256", true);
 }
 
 TEST(Validation, ErrorInAListNamesTheIndex) {

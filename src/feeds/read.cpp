@@ -1,0 +1,187 @@
+// The feed driver: format names, detection, and read()/read_file() over the readers.
+#include <fstream>
+#include <sstream>
+
+#include "../strings.hpp"
+#include "reader.hpp"
+
+namespace falcon::feeds {
+
+using internal::lower;
+using internal::trim;
+
+std::string_view to_string(Format f) noexcept {
+  switch (f) {
+    case Format::csv:
+      return "csv";
+    case Format::json:
+      return "json";
+    case Format::ndjson:
+      return "ndjson";
+    case Format::text:
+      return "text";
+    case Format::stix:
+      return "stix";
+    case Format::automatic:
+      break;
+  }
+  return "auto";
+}
+
+std::optional<Format> parse_format(std::string_view name) {
+  const std::string n = lower(name);
+  if (n == "auto" || n == "automatic") return Format::automatic;
+  if (n == "csv") return Format::csv;
+  if (n == "json") return Format::json;
+  if (n == "ndjson" || n == "jsonl") return Format::ndjson;
+  if (n == "text" || n == "txt") return Format::text;
+  if (n == "stix" || n == "stix2") return Format::stix;
+  return std::nullopt;
+}
+
+Format detect_format(std::string_view head) {
+  std::string_view h = head;
+  if (h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
+  h = trim(h);
+  if (h.empty()) return Format::text;
+  if (h.front() == '[') return Format::json;
+  if (h.front() == '{') {
+    // A bundle says so near the start; one object per line is NDJSON; else a JSON envelope.
+    std::string compact;
+    for (char c : h.substr(0, 4096)) {
+      if (!internal::is_space(c)) compact += c;
+    }
+    if (compact.find("\"type\":\"bundle\"") != std::string::npos) return Format::stix;
+    const auto nl = h.find('\n');
+    if (compact.find("\"objects\":[") != std::string::npos ||
+        compact.find("\"resources\":[") != std::string::npos) {
+      return Format::json;
+    }
+    if (nl != std::string_view::npos) return Format::ndjson;
+    return Format::json;
+  }
+  const auto nl = h.find('\n');
+  const std::string first = lower(trim(h.substr(0, nl)));
+  if (first.find(',') != std::string::npos || first == "value") {
+    bool all_known = true;
+    for (std::string name : internal::split_trimmed(first, ',')) {
+      if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+        name = name.substr(1, name.size() - 2);
+      }
+      if (rules::find_column(name) == nullptr) all_known = false;
+    }
+    if (all_known) return Format::csv;
+  }
+  return Format::text;
+}
+
+namespace {
+
+// Replays the head read for detection, then the rest of the stream.
+class Chain : public std::streambuf {
+ public:
+  Chain(std::string head, internal::feed::CharReader& tail) : buf_(std::move(head)), tail_(tail) {
+    setg(buf_.data(), buf_.data(), buf_.data() + buf_.size());
+  }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    buf_.clear();
+    for (int c = 0; buf_.size() < (1 << 16) && (c = tail_.get()) != EOF;) {
+      buf_ += static_cast<char>(c);
+    }
+    if (buf_.empty()) return traits_type::eof();
+    setg(buf_.data(), buf_.data(), buf_.data() + buf_.size());
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  std::string buf_;
+  internal::feed::CharReader& tail_;
+};
+
+}  // namespace
+
+ReadSummary read(std::istream& in, const ReadOptions& options, const BatchCallback& on_batch,
+                 const IssueCallback& on_issue) {
+  ReadSummary summary;
+  internal::feed::Sink sink(options, on_batch, on_issue, summary);
+  internal::feed::CharReader r(in);
+  r.skip_bom();
+  if (options.format == Format::automatic) {
+    // Peek at the head without consuming: read it into a string, then replay it.
+    std::string head;
+    while (head.size() < 4096 && r.peek() != EOF) head += static_cast<char>(r.get());
+    Chain chain(head, r);
+    std::istream chained(&chain);
+    ReadOptions o = options;
+    o.format = detect_format(head);
+    return read(chained, o, on_batch, on_issue);
+  }
+  switch (options.format) {
+    case Format::csv:
+      internal::feed::read_csv(r, sink);
+      break;
+    case Format::text:
+      internal::feed::read_text(r, sink);
+      break;
+    case Format::ndjson:
+      internal::feed::read_ndjson(r, sink);
+      break;
+    case Format::json:
+      internal::feed::read_json(r, sink);
+      break;
+    case Format::stix:
+      internal::feed::read_stix(r, sink);
+      break;
+    case Format::automatic:
+      break;
+  }
+  if (r.failed() && !summary.fatal) {
+    summary.fatal = FeedIssue{0, "", "", "the input could not be read", false};
+  }
+  sink.flush();
+  return summary;
+}
+
+ReadSummary read_file(const std::string& path, const ReadOptions& options,
+                      const BatchCallback& on_batch, const IssueCallback& on_issue) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ReadSummary s;
+    s.fatal = FeedIssue{0, "", internal::printable(path), "cannot open the file", false};
+    return s;
+  }
+  ReadOptions o = options;
+  if (o.format == Format::automatic) {
+    const auto dot = path.rfind('.');
+    if (dot != std::string::npos) {
+      const std::string ext = lower(path.substr(dot + 1));
+      if (ext == "csv") o.format = Format::csv;
+      if (ext == "ndjson" || ext == "jsonl") o.format = Format::ndjson;
+      if (ext == "txt") o.format = Format::text;
+      if (ext == "stix") o.format = Format::stix;
+    }
+  }
+  return read(in, o, on_batch, on_issue);
+}
+
+ReadAll read_all(std::istream& in, const ReadOptions& options) {
+  ReadAll all;
+  all.summary = read(
+      in, options,
+      [&](std::vector<FeedEntry>& batch) {
+        for (auto& e : batch) all.entries.push_back(std::move(e));
+        return true;
+      },
+      [&](const FeedIssue& i) { all.issues.push_back(i); });
+  return all;
+}
+
+ReadAll read_string(std::string_view text, const ReadOptions& options) {
+  std::istringstream in{std::string(text)};
+  return read_all(in, options);
+}
+
+}  // namespace falcon::feeds

@@ -1,0 +1,115 @@
+// The feed readers' shared parts (never installed): one buffered byte source every reader pulls
+// from, and the Sink every reader hands records to. The Sink applies the defaults, judges each
+// entry by the rulebook (falcon/indicators.hpp), drops duplicates and batches; the readers only
+// split the input into records. Input is untrusted: every record, line and object is size-capped
+// and JSON nesting is counted before nlohmann (which recurses) sees the text.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <functional>
+#include <istream>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "falcon/feeds.hpp"
+
+namespace falcon::internal::feed {
+
+using feeds::BatchCallback;
+using feeds::FeedEntry;
+using feeds::FeedIssue;
+using feeds::IssueCallback;
+using feeds::ReadOptions;
+using feeds::ReadSummary;
+
+/// A buffered byte source over an istream.
+class CharReader {
+ public:
+  explicit CharReader(std::istream& in) : in_(in) {}
+
+  int peek() {
+    if (pos_ == len_ && !fill()) return EOF;
+    return static_cast<unsigned char>(buf_[pos_]);
+  }
+  int get() {
+    const int c = peek();
+    if (c != EOF) ++pos_;
+    return c;
+  }
+  /// Drops a UTF-8 byte order mark at the very start.
+  void skip_bom();
+  bool failed() const { return in_.bad(); }
+
+ private:
+  bool fill();
+
+  std::istream& in_;
+  std::array<char, 1 << 16> buf_{};
+  std::size_t pos_ = 0;
+  std::size_t len_ = 0;
+};
+
+/// Reads one physical line (without its \n or \r\n). Returns false at end of input. A line over
+/// `max` bytes sets `too_long` and stops.
+bool read_line(CharReader& r, std::string& out, std::size_t max, bool& too_long);
+
+/// Deepest [ / { nesting of a JSON text, strings skipped.
+int json_depth(std::string_view s);
+
+/// Where entries go: defaults, the rulebook's checks, duplicates, batches.
+class Sink {
+ public:
+  Sink(const ReadOptions& o, const BatchCallback& on_batch, const IssueCallback& on_issue,
+       ReadSummary& summary);
+
+  bool stopped() const { return s_.stopped; }
+  ReadSummary& summary() { return s_; }
+  const ReadOptions& options() const { return o_; }
+
+  /// A record that gives no entry.
+  void error(std::size_t line, std::string field, std::string_view value, std::string reason);
+  /// The reading must stop: what follows cannot be trusted.
+  void fatal(std::size_t line, std::string field, std::string reason);
+  /// Judges `spec` and queues it. Returns false once reading must stop.
+  bool add(IndicatorSpec spec, std::size_t line);
+  /// Hands the queued entries to the batch callback.
+  bool flush();
+
+ private:
+  void report(const FeedIssue& issue);
+
+  const ReadOptions& o_;
+  const BatchCallback& on_batch_;
+  const IssueCallback& on_issue_;
+  ReadSummary& s_;
+  std::size_t batch_size_ = 1000;
+  std::vector<FeedEntry> batch_;
+  std::unordered_map<std::string, std::size_t> seen_;
+};
+
+/// The readers, one per format (csv.cpp, json.cpp, text.cpp, stix.cpp).
+void read_csv(CharReader& r, Sink& sink);
+void read_json(CharReader& r, Sink& sink);
+void read_ndjson(CharReader& r, Sink& sink);
+void read_text(CharReader& r, Sink& sink);
+void read_stix(CharReader& r, Sink& sink);
+
+/// Parses one captured JSON object text; reports it and returns a discarded value when it is
+/// nested too deep or not JSON.
+nlohmann::json parse_object_text(const std::string& text, std::size_t line, Sink& sink);
+
+/// Streams the elements of a top-level array, or of the "objects"/"resources" array of a
+/// top-level object, holding one element at a time (json.cpp; STIX bundles use it too).
+void stream_elements(CharReader& r, Sink& sink,
+                     const std::function<void(const nlohmann::json&, std::size_t)>& on_element);
+
+/// Calls on_line(line, number) for each line, stopping at a line over the size cap.
+void read_lines(CharReader& r, Sink& sink,
+                const std::function<void(std::string_view, std::size_t)>& on_line);
+
+}  // namespace falcon::internal::feed

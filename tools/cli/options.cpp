@@ -1,0 +1,167 @@
+// falcon-ioc's options (options.hpp) and the client settings they build.
+#include "options.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli.hpp"
+#include "falcon/indicators.hpp"
+
+namespace falcon_cli {
+
+namespace {
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+// KEY=VALUE lines (client_id, client_secret, member_cid, base_url; FALCON_* names too).
+void read_credentials(const std::string& path, falcon::Config& c) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) throw CliError{kError, "cannot read credentials file " + path};
+  if ((st.st_mode & 077) != 0) {
+    throw CliError{kError, "credentials file " + path +
+                               " is accessible by group or others; run: chmod 600 " + path};
+  }
+  std::ifstream in(path);
+  if (!in) throw CliError{kError, "cannot read credentials file " + path};
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      throw CliError{kError, path + ":" + std::to_string(n) + ": expected KEY=VALUE"};
+    }
+    std::string key = trim(line.substr(0, eq));
+    std::string value = trim(line.substr(eq + 1));
+    for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (key.rfind("falcon_", 0) == 0) key = key.substr(7);
+    if (key == "client_id") {
+      c.client_id = value;
+    } else if (key == "client_secret") {
+      c.client_secret = value;
+    } else if (key == "member_cid") {
+      c.member_cid = value;
+    } else if (key == "base_url" || key == "cloud") {
+      c.base_url = value;
+    } else {
+      // Never echo the line: it may hold a secret.
+      throw CliError{kError, path + ":" + std::to_string(n) + ": unknown key '" + key + "'"};
+    }
+  }
+}
+
+}  // namespace
+
+falcon::Config make_config(const Global& g) {
+  falcon::Config c = falcon::Config::from_env();
+  if (!g.credentials.empty()) read_credentials(g.credentials, c);
+  if (!g.base_url.empty()) c.base_url = g.base_url;
+  if (!g.member_cid.empty()) c.member_cid = g.member_cid;
+  c.user_agent = std::string("falcon-ioc/") + falcon::version();
+  if (auto e = c.check()) throw CliError{kError, e->describe()};
+  return c;
+}
+
+void Global::add_to(CLI::App* app) {
+  app->add_option("--base-url", base_url, "Cloud name (us-1, eu-1, ...) or URL");
+  app->add_option("--credentials", credentials, "KEY=VALUE file with client_id/client_secret")
+      ->check(CLI::ExistingFile);
+  app->add_option("--member-cid", member_cid, "MSSP child CID");
+  app->add_option("--format", format, "table, json, ndjson, csv (default: table on a terminal)")
+      ->check(CLI::IsMember({"table", "json", "ndjson", "csv"}));
+  app->add_flag("-q,--quiet", quiet, "No progress or summaries on stderr");
+}
+
+void FieldOpts::add_to(CLI::App* c, bool with_type_value) {
+  for (const auto& f : falcon::rules::fields()) {
+    if (f.option.empty()) continue;
+    const bool identity = f.key == "type" || f.key == "value";
+    if (identity && !with_type_value) continue;
+    const std::string name(f.option), key(f.key), help(f.help);
+    switch (f.kind) {
+      case falcon::rules::Kind::boolean:
+        c->add_flag(name, applied_globally, help);
+        break;
+      case falcon::rules::Kind::enum_list:
+      case falcon::rules::Kind::list:
+      case falcon::rules::Kind::id_list:
+        c->add_option(name, lists[key], help)->delimiter(',');
+        break;
+      default: {
+        auto* o = c->add_option(name, text[key], help);
+        if (key == "value") o->required();
+        break;
+      }
+    }
+  }
+  c->add_option("--comment", comment, "Audit comment");
+  c->add_flag("--ignore-warnings", ignore_warnings, "Warnings do not block the write");
+}
+
+falcon::IndicatorSpec FieldOpts::spec() const {
+  falcon::IndicatorSpec s;
+  auto set = [&](const falcon::rules::Field& f, const std::string& v) {
+    if (auto p = falcon::rules::set_from_text(s, f, v, '\x1f')) {
+      throw CliError{kUsage, std::string(f.option) + ": " + p->reason};
+    }
+  };
+  for (const auto& f : falcon::rules::fields()) {
+    const std::string key(f.key);
+    if (auto t = text.find(key); t != text.end() && !t->second.empty()) {
+      std::string v = t->second;
+      if (f.kind == falcon::rules::Kind::timestamp) {
+        // now+30d, +90d, now: relative to the clock; an absolute time is kept as given.
+        if (auto rel = falcon::rules::parse_time_or_relative(v, std::chrono::system_clock::now());
+            rel && !falcon::rules::parse_time(v)) {
+          v = falcon::rules::format_time(*rel);
+        }
+      }
+      set(f, v);
+    }
+    if (auto l = lists.find(key); l != lists.end() && !l->second.empty()) {
+      std::string joined;
+      for (const auto& item : l->second) joined += (joined.empty() ? "" : "\x1f") + item;
+      set(f, joined);
+    }
+  }
+  if (applied_globally) s.applied_globally = true;
+  return s;
+}
+
+void FeedDefaults::add_to(CLI::App* c) {
+  c->add_option("--action", action, "Action for rows without one")->capture_default_str();
+  c->add_option("--severity", severity, "Severity for rows without one")->capture_default_str();
+  c->add_option("--platforms", platforms, "Platforms for rows without them")
+      ->delimiter(',')
+      ->capture_default_str();
+  c->add_option("--input-format", format, "auto, csv, json, ndjson, text, stix")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "csv", "json", "ndjson", "text", "stix"}));
+  c->add_option("--comment", comment, "Audit comment on every write");
+  c->add_option("--batch", batch, "Indicators per request (1-2000)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 2000));
+}
+
+falcon::feeds::ReadOptions FeedDefaults::read_options() const {
+  falcon::feeds::ReadOptions o;
+  o.format = *falcon::feeds::parse_format(format);
+  o.batch_size = batch;
+  o.defaults.action = action;
+  o.defaults.severity = severity;
+  o.defaults.platforms = platforms;
+  o.defaults.applied_globally = true;
+  if (!source.empty()) o.defaults.source = source;
+  return o;
+}
+
+}  // namespace falcon_cli

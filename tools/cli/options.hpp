@@ -1,0 +1,72 @@
+// falcon-ioc's option groups. Each registers its options on a CLI11 subcommand (options.cpp);
+// the indicator fields come from the rulebook's field table, so the CLI offers exactly the
+// fields the SDK knows, with the same names and help.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "falcon/feeds.hpp"
+#include "falcon/models.hpp"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace falcon_cli {
+
+/// Settings shared by every subcommand.
+struct Global {
+  std::string base_url;
+  std::string credentials;
+  std::string format;
+  bool quiet = false;
+  std::string member_cid;
+
+  void add_to(CLI::App* app);
+};
+
+/// An indicator's fields given as options (create, update).
+struct FieldOpts {
+  std::map<std::string, std::string> text;                ///< By JSON key.
+  std::map<std::string, std::vector<std::string>> lists;  ///< By JSON key.
+  bool applied_globally = false;
+  std::string comment;
+  bool ignore_warnings = false;
+
+  /// `with_type_value`: create's --type and --value (value required).
+  void add_to(CLI::App* c, bool with_type_value);
+  /// The indicator the options describe (a relative --expiration such as now+30d made
+  /// absolute); throws CliError on a value that cannot be read.
+  falcon::IndicatorSpec spec() const;
+};
+
+/// What a feed row does not say, for import and sync.
+struct FeedDefaults {
+  std::string action = "detect", severity = "medium", format = "auto", source;
+  std::vector<std::string> platforms{"windows", "mac", "linux"};
+  std::string comment;
+  std::size_t batch = 2000;
+
+  void add_to(CLI::App* c);
+  falcon::feeds::ReadOptions read_options() const;
+};
+
+/// search and export.
+struct SearchOpts {
+  std::string filter, sort;
+  std::int64_t limit = 0;
+  bool ids_only = false;
+};
+
+/// sync's own options.
+struct SyncOpts {
+  std::string on_missing = "delete";
+  std::string scope;
+  bool dry_run = false, adopt = false;
+};
+
+}  // namespace falcon_cli
