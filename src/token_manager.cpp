@@ -45,7 +45,7 @@ std::string resolve_location(std::string_view location, const std::string& from)
 // The base URL (from our table) of the known cloud whose API host `url` is on; else "".
 std::string known_cloud_base(const std::string& url) {
   const std::string origin = url_origin(url);
-  for (const char* name : {"us-1", "us-2", "us-3", "eu-1", "us-gov-1", "us-gov-2"}) {
+  for (std::string_view name : cloud_names()) {
     const std::string base = *cloud_base_url(name);
     if (url_origin(base) == origin) return base;
   }
