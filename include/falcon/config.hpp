@@ -116,7 +116,7 @@ struct Config {
 
   /// Checks the settings without any I/O: the error names the setting and the rule; nullopt
   /// when the settings are usable.
-  std::optional<Error> check() const;
+  [[nodiscard]] std::optional<Error> check() const;
 };
 
 /// The canonical names of the Falcon clouds, in a fixed order: "us-1", "us-2", "us-3", "eu-1",
