@@ -1,11 +1,12 @@
-// Client: the call pipeline. A request is built once; each attempt asks the token manager for a
-// token, sends, and lets decide() (retry.hpp) choose what follows, all inside the call's deadline.
+// Client: the call pipeline. A request is built once and sent through the attempt loop
+// (attempts.hpp); before each attempt the token manager gives a token, and the reply the loop
+// returns is turned into a Response here.
 #include "falcon/client.hpp"
 
 #include <algorithm>
 #include <atomic>
-#include <random>
 
+#include "attempts.hpp"
 #include "query.hpp"
 #include "response_internal.hpp"
 #include "retry.hpp"
@@ -22,14 +23,8 @@ const char* version() noexcept {
 
 namespace {
 
-using internal::Decision;
 using internal::TimePoint;
 using std::chrono::milliseconds;
-
-double jitter_sample() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
 
 // CallOptions::headers: HTTP tokens for names, no CR/LF/NUL in values, and none of the headers
 // the SDK owns (framing and credentials).
@@ -144,150 +139,102 @@ struct Client::Impl {
     return make_error_response(std::move(e));
   }
 
+  // An API call's part of the attempt loop: pacing, the bearer token (and the base URL it
+  // may move), the 401 replay and the rate-limit state.
+  class ApiHooks final : public internal::SendHooks {
+   public:
+    ApiHooks(Impl& im, const RetryPolicy& policy, const std::string& op, TimePoint deadline,
+             std::string base)
+        : im_(im), policy_(policy), op_(op), deadline_(deadline), base_(std::move(base)) {}
+
+    std::optional<Error> before_attempt(HttpRequest& http) override {
+      im_.pace(policy_, op_);
+      internal::TokenManager::Token tok = im_.tokens->get(deadline_);
+      if (tok.error) return std::move(tok.error);
+      // The base URL can move once the first token names the cloud.
+      if (auto base = im_.tokens->base_url(); base != base_) {
+        http.url = base + http.url.substr(base_.size());
+        base_ = std::move(base);
+      }
+      http.headers.erase("Authorization");
+      http.headers.emplace("Authorization", "Bearer " + tok.value);
+      generation_ = tok.generation;
+      return std::nullopt;
+    }
+    bool renewable() const override { return im_.tokens->renewable(); }
+    // Drop the token; the next attempt fetches a new one (single flight).
+    void on_replay_401() override { im_.tokens->invalidate(generation_); }
+    void on_rate_limit(const RateLimit& rl) override { im_.note_rate_limit(rl); }
+
+   private:
+    Impl& im_;
+    const RetryPolicy& policy_;
+    const std::string& op_;
+    TimePoint deadline_;
+    std::string base_;  // the base URL `http.url` was built on
+    std::uint64_t generation_ = 0;
+  };
+
   Response send(const ApiRequest& req, const CallOptions& call) {
     const std::string& op = req.operation.empty() ? req.path : req.operation;
     if (auto e = check_call_headers(call.headers)) return fail(std::move(*e), op);
-    const RetryPolicy policy = call.retry.value_or(rt.cfg.retry);
-    const milliseconds total = call.deadline.value_or(rt.cfg.deadline);
-    const milliseconds per_attempt = call.timeout.value_or(rt.cfg.timeout);
-    const TimePoint deadline = internal::deadline_after(total, rt.now());
+    internal::SendPlan plan;
+    plan.label = op;
+    plan.method = req.method;
+    plan.path = req.path;
+    plan.idempotent = req.idempotent;
+    plan.policy = call.retry.value_or(rt.cfg.retry);
+    plan.total = call.deadline.value_or(rt.cfg.deadline);
+    plan.per_attempt = call.timeout.value_or(rt.cfg.timeout);
+    plan.deadline = internal::deadline_after(plan.total, rt.now());
 
-    std::string built_base = tokens->base_url();
-    HttpRequest http = build(req, call, built_base);
-    int attempts = 0;
-    int retries = 0;
-    bool replayed_401 = false;
+    std::string base = tokens->base_url();
+    HttpRequest http = build(req, call, base);
+    ApiHooks hooks(*this, plan.policy, op, plan.deadline, std::move(base));
+    internal::SendOutcome out = internal::send_with_retries(rt, *transport, http, plan, hooks);
+    if (!out.reply) return fail(std::move(*out.error), op);
 
-    while (true) {
-      pace(policy, op);
-      internal::TokenManager::Token tok = tokens->get(deadline);
-      if (tok.error) {
-        Error e = *tok.error;
-        e.attempts += attempts;
-        return fail(std::move(e), op);
-      }
-      // The base URL can move once the first token names the cloud.
-      if (auto base = tokens->base_url(); base != built_base) {
-        http.url = base + http.url.substr(built_base.size());
-        built_base = std::move(base);
-      }
-      const TimePoint t0 = rt.now();
-      auto budget = internal::attempt_budget(per_attempt, t0, deadline);
-      if (!budget) return fail(internal::deadline_error(total, attempts), op);
-      http.timeout = *budget;
-      http.headers.erase("Authorization");
-      http.headers.emplace("Authorization", "Bearer " + tok.value);
-
-      ++attempts;
-      TransportResult tr = transport->send(http);
-      const TimePoint t1 = rt.now();
-      const auto elapsed = std::chrono::duration_cast<milliseconds>(t1 - t0).count();
-
-      internal::Attempt a;
-      a.number = attempts;
-      a.retries = retries;
-      a.idempotent = req.idempotent;
-      a.deadline = deadline;
-      a.jitter_sample = jitter_sample();
-      a.may_replay_401 = tokens->renewable() && !replayed_401;
-      RateLimit rl;
-      if (tr.ok()) {
-        a.status = tr.response.status;
-        rl = parse_rate_limit(tr.response.headers, t1);
-        note_rate_limit(rl);
-        a.retry_at = rl.retry_after;
-      } else {
-        a.failure = tr.error;
-      }
-      if (rt.logs(LogLevel::debug)) {
-        rt.log(LogLevel::debug,
-               "falcon: " + op + " " + req.method + " " + req.path + " -> " +
-                   (tr.ok() ? std::to_string(a.status) : std::string(to_string(tr.error->kind))) +
-                   " (attempt " + std::to_string(attempts) + ", " + std::to_string(elapsed) +
-                   " ms)");
-      }
-      const Decision d = internal::decide(a, policy, t1);
-
-      switch (d.action) {
-        case Decision::Action::replay_401:
-          // Drop the token, fetch a new one (single flight) and replay once.
-          replayed_401 = true;
-          tokens->invalidate(tok.generation);
-          if (rt.logs(LogLevel::warning))
-            rt.log(LogLevel::warning,
-                   "falcon: " + op + ": 401 from the API; renewing the token and replaying");
-          continue;
-        case Decision::Action::retry:
-          if (rt.logs(LogLevel::warning)) {
-            const std::string why = tr.ok() ? (a.status == 429 ? std::string("429 rate limited")
-                                                               : "HTTP " + std::to_string(a.status))
-                                            : rt.redactor.apply(tr.error->message);
-            rt.log(LogLevel::warning, "falcon: " + op + ": " + why + "; retrying attempt " +
-                                          std::to_string(attempts + 1) + " in " +
-                                          std::to_string(d.delay.count()) + " ms");
-          }
-          rt.sleep(d.delay);
-          ++retries;
-          continue;
-        case Decision::Action::give_up: {
-          if (tr.ok()) redact_reply(tr.response);
-          Response r = tr.ok() ? make_response(std::move(tr.response)) : Response{};
-          r.attempts = attempts;
-          Error e = *d.error;
-          e.attempts = attempts;
-          rt.redactor.apply_to(e);
-          if (rt.logs(LogLevel::warning))
-            rt.log(LogLevel::warning, "falcon: " + op + ": " + e.message);
-          r.error = std::move(e);
-          redact_api_errors(r);
-          return r;
-        }
-        case Decision::Action::done:
-          break;
-      }
-
-      if (!tr.ok()) {
-        Error e = *tr.error;
-        e.attempts = attempts;
-        if (tr.error->kind == ErrorKind::timeout &&
-            internal::attempt_budget(per_attempt, rt.now(), deadline) == std::nullopt) {
-          e.message += " (the call's deadline of " + std::to_string(total.count()) + " ms passed)";
-        }
-        return fail(std::move(e), op);
-      }
-      const int status = tr.response.status;
-      std::string redirect_host;
-      if (status >= 300 && status < 400) {
-        if (auto loc = header_value(tr.response.headers, "Location")) {
-          redirect_host = internal::url_host(*loc);
-          if (redirect_host.empty()) redirect_host = internal::url_host(http.url);
-        }
-      }
-      redact_reply(tr.response);
-      Response r = make_response(std::move(tr.response), status < 300 || status >= 400);
-      r.attempts = attempts;
-      if (status == 401) {
-        Error e;
-        e.kind = ErrorKind::auth;
-        e.message = tokens->renewable()
-                        ? "401 from the API after renewing the token"
-                        : "401 from the API: the access_token given is not accepted";
-        e.attempts = attempts;
-        r.error = std::move(e);
-      } else if (status >= 300 && status < 400) {
-        // API calls never follow redirects: the bearer token must not travel to another host.
-        Error e;
-        e.kind = ErrorKind::transport;
-        e.message = "HTTP " + std::to_string(status) + " redirect to '" +
-                    (redirect_host.empty() ? std::string("?") : redirect_host.substr(0, 200)) +
-                    "' not followed (API calls never follow redirects); check base_url";
-        e.attempts = attempts;
-        r.error = std::move(e);
-      }
-      if (r.error) rt.redactor.apply_to(*r.error);
-      if (status >= 400) redact_api_errors(r);
+    HttpResponse& reply = *out.reply;
+    const int status = reply.status;
+    if (out.end == internal::SendOutcome::End::gave_up) {
+      redact_reply(reply);
+      Response r = make_response(std::move(reply));
+      r.attempts = out.attempts;
+      r.error = std::move(out.error);
+      rt.redactor.apply_to(*r.error);
+      redact_api_errors(r);
       return r;
     }
+    std::string redirect_host;
+    if (status >= 300 && status < 400) {
+      if (auto loc = header_value(reply.headers, "Location")) {
+        redirect_host = internal::url_host(*loc);
+        if (redirect_host.empty()) redirect_host = internal::url_host(http.url);
+      }
+    }
+    redact_reply(reply);
+    Response r = make_response(std::move(reply), status < 300 || status >= 400);
+    r.attempts = out.attempts;
+    if (status == 401) {
+      Error e;
+      e.kind = ErrorKind::auth;
+      e.message = tokens->renewable() ? "401 from the API after renewing the token"
+                                      : "401 from the API: the access_token given is not accepted";
+      e.attempts = out.attempts;
+      r.error = std::move(e);
+    } else if (status >= 300 && status < 400) {
+      // API calls never follow redirects: the bearer token must not travel to another host.
+      Error e;
+      e.kind = ErrorKind::transport;
+      e.message = "HTTP " + std::to_string(status) + " redirect to '" +
+                  (redirect_host.empty() ? std::string("?") : redirect_host.substr(0, 200)) +
+                  "' not followed (API calls never follow redirects); check base_url";
+      e.attempts = out.attempts;
+      r.error = std::move(e);
+    }
+    if (r.error) rt.redactor.apply_to(*r.error);
+    if (status >= 400) redact_api_errors(r);
+    return r;
   }
 };
 

@@ -53,19 +53,61 @@ Config Config::from_env() {
   return c;
 }
 
-std::optional<std::string> cloud_base_url(std::string_view name) {
-  // Case-insensitive, dashes optional: "US-1", "us1", "usgov1", "us-gov-1" all work.
+namespace {
+
+// The one table of Falcon clouds: canonical name and API base URL. "auto" is an alias of us-1
+// (the token request's X-CS-Region moves a cloud name to the cloud of the credentials).
+struct Cloud {
+  std::string_view name;
+  std::string_view url;
+};
+constexpr Cloud kClouds[] = {
+    {"us-1", "https://api.crowdstrike.com"},
+    {"us-2", "https://api.us-2.crowdstrike.com"},
+    {"us-3", "https://api.us-3.crowdstrike.com"},
+    {"eu-1", "https://api.eu-1.crowdstrike.com"},
+    {"us-gov-1", "https://api.laggar.gcw.crowdstrike.com"},
+    {"us-gov-2", "https://api.us-gov-2.crowdstrike.mil"},
+};
+constexpr std::string_view kAutoCloud = "auto";
+
+// Case-insensitive, dashes and underscores optional: "US-1", "us1", "usgov1", "us_gov_1".
+std::string cloud_key(std::string_view name) {
   std::string key;
   for (char ch : name) {
     if (ch == '-' || ch == '_') continue;
     key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
   }
-  if (key == "us1" || key == "auto") return std::string("https://api.crowdstrike.com");
-  if (key == "us2") return std::string("https://api.us-2.crowdstrike.com");
-  if (key == "us3") return std::string("https://api.us-3.crowdstrike.com");
-  if (key == "eu1") return std::string("https://api.eu-1.crowdstrike.com");
-  if (key == "usgov1") return std::string("https://api.laggar.gcw.crowdstrike.com");
-  if (key == "usgov2") return std::string("https://api.us-gov-2.crowdstrike.mil");
+  return key;
+}
+
+// "us-1, us-2, ..., auto": the names an error message offers.
+std::string cloud_name_list() {
+  std::string out;
+  for (std::string_view name : cloud_names()) {
+    out += name;
+    out += ", ";
+  }
+  return out + std::string(kAutoCloud);
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& cloud_names() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> v;
+    for (const Cloud& c : kClouds) v.push_back(c.name);
+    return v;
+  }();
+  return names;
+}
+
+std::optional<std::string> cloud_base_url(std::string_view name) {
+  const std::string key = cloud_key(name);
+  if (key == cloud_key(kAutoCloud)) return std::string(kClouds[0].url);
+  for (const Cloud& c : kClouds) {
+    if (key == cloud_key(c.name)) return std::string(c.url);
+  }
   return std::nullopt;
 }
 
@@ -75,14 +117,14 @@ std::optional<ResolvedBaseUrl> resolve_base_url(std::string_view value, Error* w
     return std::nullopt;
   };
   std::string v(internal::trim(value));
-  if (v.empty())
-    return fail("base_url is empty; give a cloud name (us-1, us-2, eu-1, ...) or a URL");
+  if (v.empty()) {
+    return fail("base_url is empty; give a cloud name (" + cloud_name_list() + ") or a URL");
+  }
   if (auto url = cloud_base_url(v)) return ResolvedBaseUrl{*url, true};
   auto scheme_end = v.find("://");
   if (scheme_end == std::string::npos) {
-    return fail("'" + v +
-                "' is neither a cloud name (us-1, us-2, us-3, eu-1, us-gov-1, us-gov-2, auto) nor "
-                "a URL such as https://host");
+    return fail("'" + v + "' is neither a cloud name (" + cloud_name_list() +
+                ") nor a URL such as https://host");
   }
   std::string scheme = internal::lower(v.substr(0, scheme_end));
   if (scheme != "https" && scheme != "http") {

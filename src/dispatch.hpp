@@ -1,9 +1,11 @@
 // One dispatch for the service class and the Uber class: build -> check(op, query, body) -> send.
-// Every client-side check lives behind check(), so both entry points refuse the same input with
-// the same message.
+// The checks live in validate.hpp behind check(), so both entry points refuse the same input with
+// the same message; build_request() is the one builder of an ApiRequest, used here and by
+// APIHarness::override() (a route with no row to check).
 #pragma once
 
 #include <optional>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -16,15 +18,16 @@
 
 namespace falcon::internal {
 
-/// Every client-side check of operation `ep` on the query and body as they will be sent
-/// (`body` null when there is none). Reads are held to what cannot succeed; writes also get the
-/// value rules of create/update.
-/// An enum value the SDK does not know is judged by `lookup` (the API's value lists).
-std::optional<Error> check(const Endpoint& ep, const Query& query, const nlohmann::json* body,
-                           const rules::EnumLookup& lookup = {});
+/// Builds the request of `operation` (an operation id, for log lines): `method` to `route` with
+/// `query` encoded and `body` serialised as JSON (null: no body). A body that cannot be
+/// serialised (a string that is not UTF-8) is a validation error naming `body`.
+std::optional<Error> build_request(std::string_view operation, std::string_view method,
+                                   std::string_view route, bool idempotent, const Query& query,
+                                   const nlohmann::json* body, ApiRequest& out);
 
-/// Checks (when Config::validate), serialises the body and sends. `build_error` is an error
-/// found while building (always reported, even with validation off).
+/// Checks (when Config::validate), builds the request of row `ep` (a row that has a body sends
+/// `{}` when none is given) and sends it. `build_error` is an error found while building the
+/// query or body (always reported, even with validation off).
 Response dispatch(const Client& client, const Endpoint& ep, const Query& query,
                   const std::optional<nlohmann::json>& body, std::optional<Error> build_error,
                   const CallOptions& call);

@@ -13,8 +13,8 @@ namespace {
 
 // The Uber class goes through the same dispatch as falcon::IOC when the operation is known, so
 // every client-side check applies to both. override() (an arbitrary route) has no row to check.
-Response send_raw(const Client& client, std::string operation, std::string method,
-                  std::string route, const Endpoint* ep, const CommandOptions& o,
+Response send_raw(const Client& client, std::string_view operation, const std::string& method,
+                  std::string_view route, const Endpoint* ep, const CommandOptions& o,
                   const CallOptions& call) {
   internal::Query q;
   std::optional<Error> build_error;
@@ -30,20 +30,13 @@ Response send_raw(const Client& client, std::string operation, std::string metho
     return internal::dispatch(client, *ep, q, body, std::move(build_error), call);
   }
   if (build_error) return make_error_response(std::move(*build_error));
+  // No row: the route is the caller's; GET and DELETE are the methods safe to resend.
   ApiRequest req;
-  req.operation = std::move(operation);
-  req.idempotent = method == "GET" || method == "DELETE";
-  req.path = std::move(route);
-  req.query = q.encode();
-  if (has_body) {
-    try {
-      req.body = o.body->dump();
-    } catch (const nlohmann::json::exception& e) {
-      return make_error_response(
-          internal::validation_error("body", std::string("cannot be sent as JSON: ") + e.what()));
-    }
+  const bool idempotent = method == "GET" || method == "DELETE";
+  if (auto e = internal::build_request(operation, method, route, idempotent, q,
+                                       has_body ? &*o.body : nullptr, req)) {
+    return make_error_response(std::move(*e));
   }
-  req.method = std::move(method);
   return client.send(req, call);
 }
 
@@ -59,8 +52,8 @@ Response APIHarness::command(std::string_view operation, const CommandOptions& o
     return make_error_response(internal::validation_error(
         "operation", "'" + std::string(operation) + "' is not an IOC operation id"));
   }
-  return send_raw(client_, std::string(ep->operation_id), std::string(ep->http_method),
-                  std::string(ep->route), ep, options, call);
+  return send_raw(client_, ep->operation_id, std::string(ep->http_method), ep->route, ep, options,
+                  call);
 }
 
 Response APIHarness::override(std::string_view method, std::string_view route,
@@ -75,7 +68,7 @@ Response APIHarness::override(std::string_view method, std::string_view route,
     return make_error_response(internal::validation_error(
         "route", "route must be a path starting with '/' on the configured host"));
   }
-  return send_raw(client_, "override", m, std::string(route), nullptr, options, call);
+  return send_raw(client_, "override", m, route, nullptr, options, call);
 }
 
 }  // namespace falcon

@@ -1,46 +1,19 @@
 // Response: the reply text is kept as received and validated once with simdjson; the
 // nlohmann envelope (body()) is built only when asked for, and resources_as<Indicator>()
-// decodes straight from the text.
+// decodes straight from the text. Header helpers are in http.cpp, rate-limit headers in
+// rate_limit.cpp.
 #include "falcon/response.hpp"
 
 #include "response_internal.hpp"
 
 #include <simdjson.h>
 
-#include <atomic>
-#include <cctype>
-#include <charconv>
 #include <cmath>
 #include <mutex>
 
 #include "falcon/models.hpp"
-#include "strings.hpp"
 
 namespace falcon {
-
-namespace {
-// ASCII only, as HTTP field names are; std::tolower would consult the locale per byte.
-inline unsigned char fold(char c) noexcept {
-  const auto u = static_cast<unsigned char>(c);
-  return (u >= 'A' && u <= 'Z') ? static_cast<unsigned char>(u | 0x20) : u;
-}
-}  // namespace
-
-bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const noexcept {
-  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned char ca = fold(a[i]);
-    const unsigned char cb = fold(b[i]);
-    if (ca != cb) return ca < cb;
-  }
-  return a.size() < b.size();
-}
-
-std::optional<std::string_view> header_value(const Headers& headers, std::string_view name) {
-  auto it = headers.find(name);
-  if (it == headers.end()) return std::nullopt;
-  return std::string_view(it->second);
-}
 
 namespace {
 
@@ -61,11 +34,7 @@ const nlohmann::json* member(const nlohmann::json& j, const char* key) {
 }
 
 std::optional<std::int64_t> to_int(std::string_view s) {
-  s = internal::trim(s);
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
+  return internal::decimal_int64(s);
 }
 
 std::optional<std::int64_t> json_int(const nlohmann::json* j) {
@@ -78,26 +47,6 @@ std::optional<std::int64_t> json_int(const nlohmann::json* j) {
 
 }  // namespace
 
-struct Response::Body {
-  Body() : id(next_id()) {}
-  static std::uint64_t next_id() {
-    static std::atomic<std::uint64_t> n{0};
-    return n.fetch_add(1, std::memory_order_relaxed) + 1;
-  }
-  const std::uint64_t id;  // names this text in the thread's parser cache (with_parser)
-  std::string text;
-  bool fast_ok = false;  // simdjson accepted `text`, and `json` was not changed since
-  std::once_flag once;
-  std::atomic<bool> decoded{false};
-  nlohmann::json json;  // valid once `decoded`
-
-  // For a body whose JSON is already known (set_body, or decoded eagerly).
-  void set_decoded(nlohmann::json j) {
-    std::call_once(once, [&] { json = std::move(j); });
-    decoded.store(true, std::memory_order_release);
-  }
-};
-
 namespace {
 
 const std::string& empty_string() {
@@ -109,11 +58,11 @@ const std::string& empty_string() {
 // of its own so a thread does not hold a page-sized buffer forever.
 constexpr std::size_t kKeepParserBytes = 4u << 20;
 
-// The thread's parser still holds the document of the Body it parsed last: a call followed by
+// The thread's parser still holds the document of the body it parsed last: a call followed by
 // resources_as() on the same thread parses the reply once, not twice.
 struct ThreadParser {
   simdjson::dom::parser parser;
-  std::uint64_t parsed_id = 0;  // Body::id whose text the parser's document holds; 0: none
+  std::uint64_t parsed_id = 0;  // ResponseBody::id whose text the parser's document holds; 0: none
 };
 
 // One per thread, shared by every with_parser instantiation.
@@ -123,7 +72,7 @@ ThreadParser& thread_parser() {
 }
 
 template <typename Fn>
-auto with_parser(const Response::Body& body, Fn&& fn) {
+auto with_parser(const internal::ResponseBody& body, Fn&& fn) {
   const std::string& text = body.text;
   const bool padded = text.capacity() - text.size() >= simdjson::SIMDJSON_PADDING;
   if (text.size() > kKeepParserBytes) {
@@ -140,7 +89,7 @@ auto with_parser(const Response::Body& body, Fn&& fn) {
   return fn(doc);
 }
 
-bool simd_valid(const Response::Body& body) {
+bool simd_valid(const internal::ResponseBody& body) {
   return with_parser(body, [](simdjson::simdjson_result<simdjson::dom::element> doc) {
     return doc.error() == simdjson::SUCCESS;
   });
@@ -325,7 +274,7 @@ std::optional<element> last_member(element doc, std::string_view key) {
 const nlohmann::json& Response::body() const {
   static const nlohmann::json null_json;
   if (!body_) return null_json;
-  Body& b = *body_;
+  internal::ResponseBody& b = *body_;
   std::call_once(b.once, [&b] {
     b.json = nlohmann::json::parse(b.text, nullptr, /*allow_exceptions=*/false);
     if (b.json.is_discarded()) b.json = nullptr;
@@ -336,10 +285,10 @@ const nlohmann::json& Response::body() const {
 
 nlohmann::json& Response::mutable_body() {
   if (!body_) {
-    body_ = std::make_shared<Body>();
+    body_ = std::make_shared<internal::ResponseBody>();
     body_->set_decoded(nullptr);
   } else if (body_.use_count() > 1) {
-    auto copy = std::make_shared<Body>();
+    auto copy = std::make_shared<internal::ResponseBody>();
     copy->text = body_->text;
     copy->set_decoded(body());
     body_ = std::move(copy);
@@ -351,7 +300,7 @@ nlohmann::json& Response::mutable_body() {
 }
 
 void Response::set_body(nlohmann::json body) {
-  body_ = std::make_shared<Body>();
+  body_ = std::make_shared<internal::ResponseBody>();
   body_->set_decoded(std::move(body));
 }
 
@@ -467,56 +416,6 @@ Pagination Response::pagination() const {
   return p;
 }
 
-std::optional<std::chrono::system_clock::time_point> parse_retry_after(
-    std::string_view value, bool relative_seconds, std::chrono::system_clock::time_point now) {
-  auto n = to_int(value);
-  // Past 2096 a value is garbage, and the clock's nanoseconds overflow in 2262: refuse it.
-  constexpr std::int64_t kMaxSeconds = 4'000'000'000LL;
-  if (!n || *n < 0 || *n > kMaxSeconds * 1000) return std::nullopt;
-  using namespace std::chrono;
-  if (relative_seconds) {
-    if (*n > kMaxSeconds) return std::nullopt;
-    return now + seconds(*n);
-  }
-  // The spec's text says milliseconds, the SDKs parse seconds: accept both.
-  if (*n > 1'000'000'000'000LL) return system_clock::time_point(milliseconds(*n));
-  if (*n > kMaxSeconds) return std::nullopt;
-  return system_clock::time_point(seconds(*n));
-}
-
-RateLimit parse_rate_limit(const Headers& headers, std::chrono::system_clock::time_point now) {
-  // One pass over the reply's few headers instead of a lookup per name; the first of repeated
-  // fields counts.
-  std::optional<std::string_view> limit, remaining, retry_after, retry_after_std;
-  for (const auto& [name, value] : headers) {
-    switch (name.size()) {
-      case 17:
-        if (!limit && internal::iequals(name, "X-RateLimit-Limit")) limit = value;
-        break;
-      case 21:
-        if (!remaining && internal::iequals(name, "X-RateLimit-Remaining")) remaining = value;
-        break;
-      case 22:
-        if (!retry_after && internal::iequals(name, "X-RateLimit-RetryAfter")) retry_after = value;
-        break;
-      case 11:
-        if (!retry_after_std && internal::iequals(name, "Retry-After")) retry_after_std = value;
-        break;
-      default:
-        break;
-    }
-  }
-  RateLimit r;
-  if (limit) r.limit = to_int(*limit);
-  if (remaining) r.remaining = to_int(*remaining);
-  if (retry_after) {
-    r.retry_after = parse_retry_after(*retry_after, false, now);
-  } else if (retry_after_std) {
-    r.retry_after = parse_retry_after(*retry_after_std, true, now);
-  }
-  return r;
-}
-
 RateLimit Response::rate_limit() const {
   return parse_rate_limit(headers, std::chrono::system_clock::now());
 }
@@ -548,8 +447,9 @@ Response make_response(HttpResponse&& http, bool expect_json) {
     }
     return r;
   }
-  r.body_ = std::make_shared<Response::Body>();
-  Response::Body& b = *r.body_;
+  auto& body = internal::ResponseAccess::body(r);
+  body = std::make_shared<internal::ResponseBody>();
+  internal::ResponseBody& b = *body;
   b.text = std::move(http.body);
   if (simd_valid(b)) {
     b.fast_ok = true;

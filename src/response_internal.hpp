@@ -1,10 +1,18 @@
 // Building Responses and reading rate-limit headers: internal, reached by the SDK, its tests and
-// its fuzzers, never installed.
+// its fuzzers, never installed. The functions keep namespace falcon (exported from the shared
+// library as they always were); the body's type and its accessor are falcon::internal.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "falcon/http.hpp"
 #include "falcon/response.hpp"
@@ -30,3 +38,39 @@ std::optional<std::chrono::system_clock::time_point> parse_retry_after(
 RateLimit parse_rate_limit(const Headers& headers, std::chrono::system_clock::time_point now);
 
 }  // namespace falcon
+
+namespace falcon::internal {
+
+/// A whole decimal int64 with blanks around it allowed ("42", " 7 "); nullopt otherwise. Header
+/// values and string-typed JSON numbers are read with it.
+std::optional<std::int64_t> decimal_int64(std::string_view s) noexcept;
+
+/// The reply text of a Response and its JSON, decoded lazily (Response::body()). Shared by
+/// copies of the Response; the JSON is never changed in place while shared.
+struct ResponseBody {
+  ResponseBody() : id(next_id()) {}
+  static std::uint64_t next_id() {
+    static std::atomic<std::uint64_t> n{0};
+    return n.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+  const std::uint64_t id;  // names this text in the thread's parser cache (response.cpp)
+  std::string text;
+  bool fast_ok = false;  // simdjson accepted `text`, and `json` was not changed since
+  std::once_flag once;
+  std::atomic<bool> decoded{false};
+  nlohmann::json json;  // valid once `decoded`
+
+  // For a body whose JSON is already known (set_body, or decoded eagerly).
+  void set_decoded(nlohmann::json j) {
+    std::call_once(once, [&] { json = std::move(j); });
+    decoded.store(true, std::memory_order_release);
+  }
+};
+
+/// The one way into a Response's private body, for make_response() and the Response members.
+struct ResponseAccess {
+  static std::shared_ptr<ResponseBody>& body(Response& r) noexcept { return r.body_; }
+  static const std::shared_ptr<ResponseBody>& body(const Response& r) noexcept { return r.body_; }
+};
+
+}  // namespace falcon::internal

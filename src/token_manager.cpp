@@ -2,8 +2,8 @@
 #include "token_manager.hpp"
 
 #include <cmath>
-#include <random>
 
+#include "attempts.hpp"
 #include "query.hpp"
 #include "response_internal.hpp"
 #include "retry.hpp"
@@ -28,11 +28,6 @@ Error auth_error(std::string message, int attempts) {
   return e;
 }
 
-double jitter_sample() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
-
 // Resolves a Location value against the URL it answered: absolute, or a path on the same origin.
 std::string resolve_location(std::string_view location, const std::string& from) {
   location = trim(location);
@@ -50,7 +45,7 @@ std::string resolve_location(std::string_view location, const std::string& from)
 // The base URL (from our table) of the known cloud whose API host `url` is on; else "".
 std::string known_cloud_base(const std::string& url) {
   const std::string origin = url_origin(url);
-  for (const char* name : {"us-1", "us-2", "us-3", "eu-1", "us-gov-1", "us-gov-2"}) {
+  for (std::string_view name : cloud_names()) {
     const std::string base = *cloud_base_url(name);
     if (url_origin(base) == origin) return base;
   }
@@ -183,180 +178,149 @@ TokenManager::Token TokenManager::finish(std::optional<Error> error, std::string
   return Token{{}, 0, error};
 }
 
+// The token request's part of the attempt loop: it follows a redirect to the same origin (the
+// region path of spec §4.1) and, for a cloud-name base URL, a move to another cloud of our own
+// table; anything else is refused before the credentials go anywhere.
+class TokenManager::TokenHooks final : public SendHooks {
+ public:
+  explicit TokenHooks(TokenManager& tm) : tm_(tm) {}
+
+  Next on_reply(HttpRequest& http, const HttpResponse& reply, std::optional<Error>& stop) override {
+    const int status = reply.status;
+    if (status < 300 || status >= 400 || status == 304) return Next::finish;
+    const auto location = header_value(reply.headers, "Location");
+    if (!location) {
+      stop = auth_error(
+          "token request answered HTTP " + std::to_string(status) + " without a Location", 0);
+      return Next::finish;
+    }
+    const std::string target = resolve_location(*location, http.url);
+    std::string host = url_host(target);
+    if (host.size() > 200) host.resize(200);
+    if (++redirects_ > kMaxRedirects) {
+      stop = auth_error(
+          "token request redirected more than " + std::to_string(kMaxRedirects) + " times", 0);
+      return Next::finish;
+    }
+    if (url_origin(target) == url_origin(http.url) && !url_origin(http.url).empty()) {
+      http.url = target;  // the region path on the same host (spec §4.1)
+      return Next::resend;
+    }
+    // A cloud name may move to another CrowdStrike cloud of our own table, never elsewhere.
+    std::optional<std::string> cloud;
+    if (auto region = header_value(reply.headers, "X-CS-Region")) {
+      cloud = cloud_base_url(trim(*region));
+    }
+    if (!cloud && !known_cloud_base(target).empty()) cloud = known_cloud_base(target);
+    bool moved = false;
+    if (cloud) {
+      std::unique_lock<std::shared_mutex> lock(tm_.base_mu_);
+      if (tm_.base_is_cloud_) {
+        tm_.base_url_ = *cloud;
+        moved = true;
+      }
+    }
+    if (moved) {
+      if (tm_.rt_.logs(LogLevel::info))
+        tm_.rt_.log(LogLevel::info, "falcon: credentials belong to another cloud; using " + *cloud);
+      http.url = *cloud + "/oauth2/token";
+      return Next::resend;
+    }
+    stop = auth_error("token request was redirected (HTTP " + std::to_string(status) +
+                          ") to another host, '" + host + "'; credentials are only sent to " +
+                          url_origin(http.url) +
+                          " (set base_url to the cloud the credentials belong to)",
+                      0);
+    return Next::finish;
+  }
+
+ private:
+  TokenManager& tm_;
+  int redirects_ = 0;
+};
+
 TokenManager::Token TokenManager::refresh(TimePoint deadline) {
-  const RetryPolicy& policy = rt_.cfg.retry;
   std::vector<std::pair<std::string, std::string>> form = {
       {"client_id", rt_.cfg.client_id}, {"client_secret", rt_.cfg.client_secret}};
   if (rt_.cfg.member_cid) form.emplace_back("member_cid", *rt_.cfg.member_cid);
-  const std::string body = form_encode(form);
-  std::string url = base_url() + "/oauth2/token";
-  int attempts = 0;
-  int retries = 0;
-  int redirects = 0;
+  HttpRequest http = form_request(base_url() + "/oauth2/token", form_encode(form));
 
-  while (true) {
-    HttpRequest http = form_request(url, body);
-    const TimePoint t0 = rt_.now();
-    auto budget = attempt_budget(rt_.cfg.timeout, t0, deadline);
-    if (!budget) {
-      Error e = deadline_error(rt_.cfg.deadline, attempts);
+  SendPlan plan;
+  plan.label = "oauth2AccessToken";
+  plan.method = "POST";
+  plan.path = "/oauth2/token";
+  plan.idempotent = true;  // a token request writes nothing
+  plan.policy = rt_.cfg.retry;
+  plan.per_attempt = rt_.cfg.timeout;
+  plan.total = rt_.cfg.deadline;
+  plan.deadline = deadline;
+  TokenHooks hooks(*this);  // never replays a 401: there is no token to renew
+  SendOutcome out = send_with_retries(rt_, *transport_, http, plan, hooks);
+  const int attempts = out.attempts;
+
+  switch (out.end) {
+    case SendOutcome::End::deadline:
+    case SendOutcome::End::gave_up: {
+      Error e = std::move(*out.error);
       e.message = "token request: " + e.message;
-      return finish(e, {}, {}, {});
+      return finish(std::move(e), {}, {}, {});
     }
-    http.timeout = *budget;
-    ++attempts;
-    TransportResult tr = transport_->send(http);
-    const TimePoint t1 = rt_.now();
-
-    if (!tr.ok()) {
-      Attempt a;
-      a.number = attempts;
-      a.retries = retries;
-      a.idempotent = true;  // a token request writes nothing
-      a.failure = tr.error;
-      a.deadline = deadline;
-      a.jitter_sample = jitter_sample();
-      Decision d = decide(a, policy, t1);
-      if (d.action == Decision::Action::retry) {
-        if (rt_.logs(LogLevel::warning)) {
-          rt_.log(LogLevel::warning, "falcon: POST /oauth2/token failed: " + tr.error->message +
-                                         "; retrying in " + std::to_string(d.delay.count()) +
-                                         " ms");
-        }
-        rt_.sleep(d.delay);
-        ++retries;
-        continue;
-      }
-      Error e = *tr.error;
+    case SendOutcome::End::failed: {
+      Error e = std::move(*out.error);
       e.message = "token request failed: " + e.message;
-      e.attempts = attempts;
       if (rt_.logs(LogLevel::warning)) {
         rt_.log(LogLevel::warning, "falcon: POST /oauth2/token failed: " + e.message);
       }
-      return finish(e, {}, {}, {});
+      return finish(std::move(e), {}, {}, {});
     }
-
-    const int status = tr.response.status;
-    if (rt_.logs(LogLevel::debug)) {
-      rt_.log(LogLevel::debug,
-              "falcon: oauth2AccessToken POST /oauth2/token -> " + std::to_string(status) + " (" +
-                  std::to_string(
-                      std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count()) +
-                  " ms)");
-    }
-
-    if (status >= 300 && status < 400 && status != 304) {
-      const auto location = header_value(tr.response.headers, "Location");
-      if (!location) {
-        return finish(auth_error("token request answered HTTP " + std::to_string(status) +
-                                     " without a Location",
-                                 attempts),
-                      {}, {}, {});
-      }
-      const std::string target = resolve_location(*location, url);
-      std::string host = url_host(target);
-      if (host.size() > 200) host.resize(200);
-      if (++redirects > kMaxRedirects) {
-        return finish(auth_error("token request redirected more than " +
-                                     std::to_string(kMaxRedirects) + " times",
-                                 attempts),
-                      {}, {}, {});
-      }
-      if (url_origin(target) == url_origin(url) && !url_origin(url).empty()) {
-        url = target;  // the region path on the same host (spec §4.1)
-        continue;
-      }
-      // A cloud name may move to another CrowdStrike cloud of our own table, never elsewhere.
-      std::optional<std::string> cloud;
-      if (auto region = header_value(tr.response.headers, "X-CS-Region")) {
-        cloud = cloud_base_url(trim(*region));
-      }
-      if (!cloud && !known_cloud_base(target).empty()) cloud = known_cloud_base(target);
-      bool moved = false;
-      if (cloud) {
-        std::unique_lock<std::shared_mutex> lock(base_mu_);
-        if (base_is_cloud_) {
-          base_url_ = *cloud;
-          moved = true;
-        }
-      }
-      if (moved) {
-        if (rt_.logs(LogLevel::info))
-          rt_.log(LogLevel::info, "falcon: credentials belong to another cloud; using " + *cloud);
-        url = *cloud + "/oauth2/token";
-        continue;
-      }
-      return finish(
-          auth_error("token request was redirected (HTTP " + std::to_string(status) +
-                         ") to another host, '" + host + "'; credentials are only sent to " +
-                         url_origin(url) + " (set base_url to the cloud the credentials belong to)",
-                     attempts),
-          {}, {}, {});
-    }
-
-    if (status == 429 || retryable_status(status)) {
-      Attempt a;
-      a.number = attempts;
-      a.retries = retries;
-      a.idempotent = true;
-      a.status = status;
-      a.retry_at = parse_rate_limit(tr.response.headers, t1).retry_after;
-      a.deadline = deadline;
-      a.jitter_sample = jitter_sample();
-      Decision d = decide(a, policy, t1);
-      if (d.action == Decision::Action::retry) {
-        if (rt_.logs(LogLevel::warning))
-          rt_.log(LogLevel::warning, "falcon: POST /oauth2/token -> HTTP " +
-                                         std::to_string(status) + "; retrying in " +
-                                         std::to_string(d.delay.count()) + " ms");
-        rt_.sleep(d.delay);
-        ++retries;
-        continue;
-      }
-      Error e;
-      if (d.error) {
-        e = *d.error;
-        e.message = "token request: " + e.message;
-      } else {
-        e.kind = status == 429 ? ErrorKind::rate_limited : ErrorKind::transport;
-        e.message = "token request failed with HTTP " + std::to_string(status) + " after " +
-                    std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
-        if (auto m = first_message(tr.response.body); !m.empty()) e.message += ": " + m;
-      }
-      e.attempts = attempts;
-      return finish(e, {}, {}, {});
-    }
-
-    auto reply = nlohmann::json::parse(tr.response.body, nullptr, false);
-    if (status != 201 && status != 200) {
-      std::string msg = "token request refused with HTTP " + std::to_string(status);
-      if (auto m = first_message(tr.response.body); !m.empty()) msg += ": " + m;
-      return finish(auth_error(msg, attempts), {}, {}, {});
-    }
-    const nlohmann::json* tok = nullptr;
-    if (reply.is_object()) {
-      auto it = reply.find("access_token");
-      if (it != reply.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
-        tok = &*it;
-      }
-    }
-    if (tok == nullptr) {
-      return finish(auth_error("token reply has no access_token", attempts), {}, {}, {});
-    }
-    std::string token = tok->get<std::string>();
-    // Added before any check so that no error or log line can carry it.
-    rt_.redactor.add(token, false);
-    if (!header_safe_token(token)) {
-      return finish(auth_error("token reply's access_token holds characters an HTTP header "
-                               "cannot carry (control characters, spaces or non-ASCII); refused",
-                               attempts),
-                    {}, {}, {});
-    }
-    nlohmann::json expires_in;
-    if (auto it = reply.find("expires_in"); it != reply.end()) expires_in = *it;
-    switch_region(tr.response);
-    return finish(std::nullopt, std::move(token), t0, lifetime(expires_in));
+    case SendOutcome::End::stopped:
+      return finish(std::move(*out.error), {}, {}, {});
+    case SendOutcome::End::reply:
+      break;
   }
+
+  const HttpResponse& reply = *out.reply;
+  const int status = reply.status;
+  if (status == 429 || retryable_status(status)) {
+    // decide() let it be (no attempts or time left for another): report it as what it is.
+    Error e;
+    e.kind = status == 429 ? ErrorKind::rate_limited : ErrorKind::transport;
+    e.message = "token request failed with HTTP " + std::to_string(status) + " after " +
+                std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
+    if (auto m = first_message(reply.body); !m.empty()) e.message += ": " + m;
+    e.attempts = attempts;
+    return finish(e, {}, {}, {});
+  }
+
+  auto body = nlohmann::json::parse(reply.body, nullptr, false);
+  if (status != 201 && status != 200) {
+    std::string msg = "token request refused with HTTP " + std::to_string(status);
+    if (auto m = first_message(reply.body); !m.empty()) msg += ": " + m;
+    return finish(auth_error(msg, attempts), {}, {}, {});
+  }
+  const nlohmann::json* tok = nullptr;
+  if (body.is_object()) {
+    auto it = body.find("access_token");
+    if (it != body.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
+      tok = &*it;
+    }
+  }
+  if (tok == nullptr) {
+    return finish(auth_error("token reply has no access_token", attempts), {}, {}, {});
+  }
+  std::string token = tok->get<std::string>();
+  // Added before any check so that no error or log line can carry it.
+  rt_.redactor.add(token, false);
+  if (!header_safe_token(token)) {
+    return finish(auth_error("token reply's access_token holds characters an HTTP header "
+                             "cannot carry (control characters, spaces or non-ASCII); refused",
+                             attempts),
+                  {}, {}, {});
+  }
+  nlohmann::json expires_in;
+  if (auto it = body.find("expires_in"); it != body.end()) expires_in = *it;
+  switch_region(reply);
+  return finish(std::nullopt, std::move(token), out.last_sent, lifetime(expires_in));
 }
 
 void TokenManager::switch_region(const HttpResponse& reply) {

@@ -1,6 +1,7 @@
 // The token manager: the only place that knows how a token is obtained. It caches the token,
-// renews it ahead of expiry with one request in flight at a time, follows the region, retries the
-// token endpoint like an idempotent call, never sends credentials to another origin, and revokes.
+// renews it ahead of expiry with one request in flight at a time, follows the region, sends the
+// token request through the SDK's one attempt loop (attempts.hpp) as an idempotent call, never
+// sends credentials to another origin, and revokes.
 #pragma once
 
 #include <chrono>
@@ -52,6 +53,7 @@ class TokenManager {
   static std::chrono::seconds lifetime(const nlohmann::json& expires_in);
 
  private:
+  class TokenHooks;  // the token request's part of the attempt loop (redirects, region moves)
   Token refresh(TimePoint deadline);
   Token finish(std::optional<Error> error, std::string token, TimePoint issued,
                std::chrono::seconds lifetime);

@@ -61,9 +61,9 @@ class Client {
   /// all within the call's deadline.
   [[nodiscard]] Response send(const ApiRequest& request, const CallOptions& call = {}) const;
 
-  /// Fetches a token now (if none is cached or it is due for renewal). Returns the auth error,
-  /// if any.
-  std::optional<Error> login() const;
+  /// Fetches a token now (if none is cached or it is due for renewal). Returns the error (auth,
+  /// transport, timeout or rate_limited), or nullopt when a token is ready.
+  [[nodiscard]] std::optional<Error> login() const;
 
   /// Revokes the cached token (POST /oauth2/revoke with HTTP Basic) and forgets it; the next
   /// call logs in again. With no token cached nothing is sent and an empty 200 envelope is

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "falcon/error.hpp"
 #include "falcon/http.hpp"
@@ -113,9 +114,16 @@ struct Config {
   /// unset variables leave the defaults.
   static Config from_env();
 
-  /// Checks the settings without any I/O: the error names the setting and the rule.
-  std::optional<Error> check() const;
+  /// Checks the settings without any I/O: the error names the setting and the rule; nullopt
+  /// when the settings are usable.
+  [[nodiscard]] std::optional<Error> check() const;
 };
+
+/// The canonical names of the Falcon clouds, in a fixed order: "us-1", "us-2", "us-3", "eu-1",
+/// "us-gov-1", "us-gov-2". Each is accepted by cloud_base_url() and Config::base_url (which also
+/// take "auto", an alias of us-1 that the token request moves to the credentials' cloud). The
+/// SDK's one list of clouds: tools that offer or print cloud names read it from here.
+const std::vector<std::string_view>& cloud_names();
 
 /// The API base URL ("https://api.us-2.crowdstrike.com") of a cloud name, case-insensitive and
 /// with or without the dash; nullopt when `name` is not a cloud name.

@@ -36,6 +36,9 @@ struct Endpoint {
   bool deprecated = false;             ///< Legacy route kept for compatibility.
   int success_status = 200;            ///< Status of a success: 201 for indicator_create, else 200.
   std::string_view summary;            ///< One-line description of the operation.
+  /// The fields the `sort` parameter accepts (each optionally with .asc or .desc), as the spec's
+  /// enum lists them; empty when the operation has no `sort`. Checked with Config::validate.
+  std::vector<std::string_view> sort_fields;
 
   /// The spec of query parameter `name`, or nullptr.
   const ParamSpec* find_param(std::string_view name) const noexcept;

@@ -44,6 +44,13 @@ struct ApiError {
 
 struct Indicator;  // models.hpp
 
+/// @cond internal
+namespace internal {
+struct ResponseBody;    // the reply text and its lazily decoded JSON (src/response_internal.hpp)
+struct ResponseAccess;  // the SDK's access to a Response's body, for make_response()
+}  // namespace internal
+/// @endcond
+
 /// The result of one API call.
 /// API errors (4xx/5xx) are data here, never exceptions, unless raise_for_status() is called.
 /// @par Thread safety
@@ -105,14 +112,12 @@ class Response {
     }
   }
 
-  /// Implementation detail: the reply text and its lazily decoded JSON.
-  struct Body;
-
  private:
+  friend struct internal::ResponseAccess;
   std::vector<Indicator> indicators_fast() const;
-  std::shared_ptr<Body> body_;  // shared by copies; the decoded JSON is never changed in place
-                                // while shared (mutable_body() copies first)
-  friend Response make_response(HttpResponse&& http, bool expect_json);
+  // Shared by copies; the decoded JSON is never changed in place while shared (mutable_body()
+  // copies first).
+  std::shared_ptr<internal::ResponseBody> body_;
 };
 
 }  // namespace falcon

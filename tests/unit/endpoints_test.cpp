@@ -18,6 +18,7 @@
 #include "falcon/ioc.hpp"
 #include "ioc_wire_util.hpp"
 #include "ops.hpp"
+#include "validate.hpp"
 
 #ifndef FALCON_SOURCE_DIR
 #error "tests/unit/CMakeLists.txt must define FALCON_SOURCE_DIR"
@@ -249,7 +250,34 @@ TEST(EndpointsSpec, TableMatchesIocOperationsJson) {
                                   : std::string();
       EXPECT_EQ(mine.collection_format, fmt);
     }
+    // The row's sort fields are the spec's enum for `sort`; no enum, no sort fields.
+    std::set<std::string> spec_sort;
+    for (const auto& p : query) {
+      if (p.value("name", "") != "sort" || !p.contains("enum") || !p["enum"].is_array()) continue;
+      for (const auto& v : p["enum"]) spec_sort.insert(v.get<std::string>());
+      EXPECT_FALSE(spec_sort.empty()) << "the spec lists an empty enum for sort";
+    }
+    const std::set<std::string> row_sort(ep.sort_fields.begin(), ep.sort_fields.end());
+    EXPECT_EQ(row_sort, spec_sort);
+    EXPECT_EQ(row_sort.size(), ep.sort_fields.size()) << "a sort field listed twice";
   }
+}
+
+// check_sort takes the fields from the row: a field of the row passes (with or without a
+// direction), anything else is refused naming `sort`, and a row's own list is what is offered.
+TEST(EndpointsSpec, SortIsCheckedAgainstTheRowsFields) {
+  const Endpoint* search = falcon::find_endpoint("indicator_search_v1");
+  ASSERT_NE(search, nullptr);
+  ASSERT_FALSE(search->sort_fields.empty());
+  for (std::string_view f : search->sort_fields) {
+    EXPECT_FALSE(falcon::internal::check_sort(std::string(f) + ".desc", search->sort_fields)) << f;
+  }
+  const std::vector<std::string_view> only_value = {"value"};
+  EXPECT_FALSE(falcon::internal::check_sort("value|asc", only_value));
+  auto e = falcon::internal::check_sort("action", only_value);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->field, "sort");
+  EXPECT_NE(e->message.find("use one of: value "), std::string::npos) << e->message;
 }
 
 }  // namespace

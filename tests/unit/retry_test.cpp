@@ -273,3 +273,29 @@ TEST(Retry, SlowsDownWhenRemainingRunsLow) {
   ASSERT_EQ(h.sleeps->size(), 1u);
   EXPECT_EQ(h.sleeps->at(0), 100ms);  // 60 s / 600 per minute
 }
+
+// The token request and an API call go through one attempt loop: the same backoff for the same
+// failure, the same log lines, and attempts counted the same way.
+TEST(Retry, TheTokenRequestAndTheCallShareOneLoop) {
+  Harness h;
+  h.fake->reply(503, err_body(503))
+      .reply_token()
+      .reply(503, err_body(503))
+      .reply(200, ok_body());
+  auto r = falcon::IOC(h.config()).indicator_get(get_ids());
+  ASSERT_TRUE(r.ok()) << (r.error ? r.error->describe() : std::to_string(r.status_code));
+  EXPECT_EQ(r.attempts, 2);  // the token's attempts are counted only when the token fails
+  const std::vector<std::chrono::milliseconds> expected = {250ms, 250ms};
+  EXPECT_EQ(*h.sleeps, expected);
+  auto logged = [&](const std::string& text) {
+    std::lock_guard<std::mutex> lock(*h.log_mu);
+    for (const auto& line : h.log_lines) {
+      if (line.find(text) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(logged("falcon: oauth2AccessToken: HTTP 503; retrying attempt 2 in 250 ms"));
+  EXPECT_TRUE(logged("falcon: indicator_get_v1: HTTP 503; retrying attempt 2 in 250 ms"));
+  EXPECT_TRUE(logged("oauth2AccessToken POST /oauth2/token -> 201 (attempt 2, "));
+  EXPECT_TRUE(logged("indicator_get_v1 GET /iocs/entities/indicators/v1 -> 200 (attempt 2, "));
+}

@@ -114,6 +114,13 @@ std::string render_operations_md() {
                                          : code(p.collection_format) + " (repeated keys)")
          << " |\n";
     }
+    if (!ep.sort_fields.empty()) {
+      md << "\n`sort` takes one of ";
+      for (std::size_t i = 0; i < ep.sort_fields.size(); ++i) {
+        md << (i == 0 ? "" : ", ") << code(ep.sort_fields[i]);
+      }
+      md << ", each optionally followed by `.asc` or `.desc`.\n";
+    }
   }
   return md.str();
 }
