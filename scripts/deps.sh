@@ -9,6 +9,9 @@ packages=(cmake ninja-build g++ pkgconf libcurl4-openssl-dev nlohmann-json3-dev 
 packages+=(libsimdjson-dev)
 packages+=(doxygen)  # the `docs` target (API reference), run by test.sh
 
+# Civil dates for RFC 3339 times (header-only): the emulator's time parser (tools/emulator).
+packages+=(libhowardhinnant-date-dev)
+
 # The falcon-ioc CLI parses its arguments with CLI11 (header-only).
 packages+=(libcli11-dev)
 # Extra packages for the sanitizer/fuzzing steps (clang for libFuzzer).

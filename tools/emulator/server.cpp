@@ -1,5 +1,7 @@
 #include "server.hpp"
 
+#include "elastic_pool.hpp"
+
 #include <arpa/inet.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -89,96 +91,6 @@ const std::vector<std::string>& http_methods() {
                                           "PATCH", "DELETE", "OPTIONS"};
   return m;
 }
-
-// One worker per connection, created on demand up to a cap and retired after a spell of
-// idleness. httplib hands each accepted connection to one task that lives as long as the
-// connection, so a fixed pool lets a few idle or slow clients stall everyone else.
-class ElasticPool : public httplib::TaskQueue {
- public:
-  ElasticPool(std::size_t max_threads, std::size_t keep_threads)
-      : max_(std::max<std::size_t>(1, max_threads)), keep_(std::min(keep_threads, max_)) {}
-  ~ElasticPool() override { shutdown(); }
-
-  void enqueue(std::function<void()> fn) override {
-    std::unique_lock lock(mu_);
-    reap_locked();
-    jobs_.push_back(std::move(fn));
-    if (idle_ < jobs_.size() && threads_.size() < max_) {
-      threads_.emplace_back();
-      auto it = std::prev(threads_.end());
-      *it = std::thread([this, it] { run(it); });
-    }
-    lock.unlock();
-    cv_.notify_one();
-  }
-
-  void shutdown() override {
-    std::list<std::thread> all;
-    {
-      std::lock_guard lock(mu_);
-      if (shutdown_) return;
-      shutdown_ = true;
-    }
-    cv_.notify_all();
-    // Workers finish their jobs and exit; join them all (live and retired).
-    std::unique_lock lock(mu_);
-    done_cv_.wait(lock, [&] { return live_ == 0; });
-    all.swap(threads_);
-    retired_.clear();
-    lock.unlock();
-    for (auto& t : all) {
-      if (t.joinable()) t.join();
-    }
-  }
-
- private:
-  using Slot = std::list<std::thread>::iterator;
-
-  void run(Slot self) {
-    std::unique_lock lock(mu_);
-    ++live_;
-    for (;;) {
-      ++idle_;
-      const bool woke =
-          cv_.wait_for(lock, std::chrono::seconds(30), [&] { return !jobs_.empty() || shutdown_; });
-      --idle_;
-      if (jobs_.empty()) {
-        if (shutdown_) break;
-        if (!woke && threads_.size() - retired_.size() > keep_) break;  // idle too long
-        continue;
-      }
-      auto fn = std::move(jobs_.front());
-      jobs_.pop_front();
-      lock.unlock();
-      fn();
-      lock.lock();
-    }
-    if (!shutdown_) retired_.push_back(self);  // joined by the next enqueue
-    --live_;
-    done_cv_.notify_all();
-  }
-
-  void reap_locked() {
-    for (Slot s : retired_) {
-      // A retired worker has left its loop; join waits only for its return.
-      s->join();
-      threads_.erase(s);
-    }
-    retired_.clear();
-  }
-
-  const std::size_t max_;
-  const std::size_t keep_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::condition_variable done_cv_;
-  std::list<std::thread> threads_;
-  std::vector<Slot> retired_;
-  std::deque<std::function<void()>> jobs_;
-  std::size_t idle_ = 0;
-  std::size_t live_ = 0;
-  bool shutdown_ = false;
-};
 
 }  // namespace
 
