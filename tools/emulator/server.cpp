@@ -3,11 +3,15 @@
 #include "elastic_pool.hpp"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <list>
@@ -86,10 +90,42 @@ Reply too_many_requests(std::int64_t retry_after) {
   return r;
 }
 
+// The API's budget is per customer account, shared by all its API clients (spec §5.8): one
+// window for the tenant, or for the child CID a token was issued for (member_cid).
+std::string customer_key(const TokenInfo& info) {
+  return "customer:" + info.member_cid;
+}
+
 const std::vector<std::string>& http_methods() {
   static const std::vector<std::string> m{"GET",   "HEAD",   "POST",   "PUT",
                                           "PATCH", "DELETE", "OPTIONS"};
   return m;
+}
+
+// Why host:port cannot be bound (httplib only says that it could not): binds a probe socket.
+std::string bind_failure(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (const int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
+      rc != 0) {
+    return std::string("cannot resolve the address: ") + gai_strerror(rc);
+  }
+  int err = 0;
+  const int fd = ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    err = errno;
+  } else {
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) err = errno;
+    ::close(fd);
+  }
+  freeaddrinfo(found);
+  if (err == EADDRINUSE) return "the address is already in use (is another server on that port?)";
+  return err != 0 ? std::strerror(err) : "the server could not listen on it";
 }
 
 }  // namespace
@@ -124,7 +160,8 @@ int Emulator::Impl::start() {
                                 : (server_->bind_to_port(o.host, o.port) ? o.port : -1);
   if (bound < 0) {
     server_.reset();
-    throw std::runtime_error("cannot bind " + o.host + ":" + std::to_string(o.port));
+    throw BindError("cannot bind " + o.host + ":" + std::to_string(o.port) + ": " +
+                    bind_failure(o.host, o.port));
   }
   port = bound;
   // listen() again on a listening socket only changes its backlog (Linux): a burst of
@@ -393,7 +430,7 @@ Emulator::Impl::RateInfo Emulator::Impl::rate_peek(const httplib::Request& req) 
   const std::string token = bearer_token(req);
   if (!token.empty()) {
     if (auto info = svc.tokens.validate(token, now)) {
-      auto r = svc.limiter.peek("client:" + info->client_id, svc.opts.rate_limit_per_minute, now);
+      auto r = svc.limiter.peek(customer_key(*info), svc.opts.rate_limit_per_minute, now);
       return {r.limit, r.remaining, 0};
     }
   }
@@ -431,7 +468,7 @@ void Emulator::Impl::serve(const httplib::Request& req, httplib::Response& res,
       for (const auto& [m, r] : methods) allow += (allow.empty() ? "" : ", ") + m;
       reply = Reply::error(405, "method " + req.method + " is not allowed on " + req.path);
       reply.headers.emplace_back("Allow", allow);
-      send(req, res, reply, rate_peek(req), trace_id, started);
+      send(req, res, std::move(reply), rate_peek(req), trace_id, started);
       return;
     }
     const Route& def = route->second;
@@ -447,7 +484,7 @@ void Emulator::Impl::serve(const httplib::Request& req, httplib::Response& res,
         return;
       }
       call.client_id = info->client_id;
-      auto r = svc.limiter.hit("client:" + info->client_id, svc.opts.rate_limit_per_minute, now);
+      auto r = svc.limiter.hit(customer_key(*info), svc.opts.rate_limit_per_minute, now);
       rate = {r.limit, r.remaining, r.retry_after};
       if (!r.allowed) {
         send(req, res, too_many_requests(r.retry_after), rate, trace_id, started);
@@ -504,6 +541,11 @@ void Emulator::Impl::serve(const httplib::Request& req, httplib::Response& res,
     }
   } catch (const ApiError& e) {
     reply = Reply::error(e.status(), e.what());
+  } catch (const PersistError& e) {
+    // The store rolled the write back: the client may retry it as it is.
+    reply = Reply::error(503, std::string("the write could not be made durable, so nothing was "
+                                          "changed: ") +
+                                  e.what());
   } catch (const std::exception& e) {
     reply = Reply::error(500, std::string("internal error: ") + e.what());
   } catch (...) {
@@ -514,10 +556,10 @@ void Emulator::Impl::serve(const httplib::Request& req, httplib::Response& res,
     return;
   }
   if (reply.status == 429) rate.remaining = 0;
-  send(req, res, reply, rate, trace_id, started);
+  send(req, res, std::move(reply), rate, trace_id, started);
 }
 
-void Emulator::Impl::send(const httplib::Request& req, httplib::Response& res, const Reply& reply,
+void Emulator::Impl::send(const httplib::Request& req, httplib::Response& res, Reply reply,
                           const RateInfo& rate, const std::string& trace_id, double started) const {
   res.status = reply.status;
   res.set_header("X-Cs-Traceid", trace_id);
@@ -529,20 +571,34 @@ void Emulator::Impl::send(const httplib::Request& req, httplib::Response& res, c
     res.body.clear();
     return;
   }
-  json body;
+  // Messages can echo client bytes; never let invalid UTF-8 turn a reply into an exception.
+  const auto dump = [](const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
   if (reply.raw) {
-    body = *reply.raw;
+    res.set_content(dump(*reply.raw), "application/json");
   } else {
     json meta{{"query_time", monotonic_seconds() - started},
               {"trace_id", trace_id},
               {"powered_by", reply.powered_by}};
     if (!reply.pagination.is_null()) meta["pagination"] = reply.pagination;
     for (const auto& [k, v] : reply.meta_extra.items()) meta[k] = v;
-    body = {{"meta", std::move(meta)}, {"errors", reply.errors}};
-    if (!reply.meta_only) body["resources"] = reply.resources;
+    if (reply.resources_text && !reply.meta_only) {
+      // A page rendered as text: the envelope goes around it, keys in the order dump() gives.
+      const std::string head =
+          "{\"errors\":" + dump(reply.errors) + ",\"meta\":" + dump(meta) + ",\"resources\":";
+      std::string& text = *reply.resources_text;
+      text.reserve(head.size() + text.size() + 1);
+      text.insert(0, head);
+      text += '}';
+      res.body = std::move(text);
+      res.set_header("Content-Type", "application/json");
+    } else {
+      json body = {{"meta", std::move(meta)}, {"errors", reply.errors}};
+      if (!reply.meta_only) body["resources"] = reply.resources;
+      res.set_content(dump(body), "application/json");
+    }
   }
-  // Messages can echo client bytes; never let invalid UTF-8 turn a reply into an exception.
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
   // gzip costs a ~268 KB zlib stream per reply and saves next to nothing on a small one.
   if (res.body.size() < kCompressMinBytes) {
     const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
