@@ -11,6 +11,101 @@ namespace falcon::emulator {
 
 using nlohmann::json;
 
+namespace {
+
+// A record's type and value as the active set keys it ("" when absent).
+std::pair<std::string_view, std::string_view> type_value(RecordRef r, const NamePool& names) {
+  const Record& rec = r->second;
+  if (!rec.raw) {
+    return {rec.view(Field::type, names).text, rec.view(Field::value, names).text};
+  }
+  const auto text = [&](const char* k) -> std::string_view {
+    const auto it = rec.raw->find(k);
+    return it != rec.raw->end() && it->is_string() ? it->get_ref<const std::string&>()
+                                                   : std::string_view();
+  };
+  return {text("type"), text("value")};
+}
+
+// The pool only resolves created_by/modified_by, which type_value never reads.
+const NamePool& no_names() {
+  static const NamePool pool;
+  return pool;
+}
+
+}  // namespace
+
+std::size_t IndicatorStore::ActiveSet::slot_of(std::string_view type,
+                                               std::string_view value) const {
+  const std::size_t h =
+      std::hash<std::string_view>{}(value)*31 + std::hash<std::string_view>{}(type);
+  return mix64(h) & (slots_.size() - 1);
+}
+
+RecordRef IndicatorStore::ActiveSet::find(std::string_view type, std::string_view value) const {
+  if (count_ == 0) return nullptr;
+  for (std::size_t i = slot_of(type, value);; i = (i + 1) & (slots_.size() - 1)) {
+    const RecordRef r = slots_[i];
+    if (r == nullptr) return nullptr;
+    if (type_value(r, no_names()) == std::make_pair(type, value)) return r;
+  }
+}
+
+void IndicatorStore::ActiveSet::insert(RecordRef r) {
+  if ((count_ + 1) * 4 > slots_.size() * 3) grow();  // load at most 3/4
+  const auto [type, value] = type_value(r, no_names());
+  for (std::size_t i = slot_of(type, value);; i = (i + 1) & (slots_.size() - 1)) {
+    if (slots_[i] == nullptr) {
+      slots_[i] = r;
+      ++count_;
+      return;
+    }
+    if (type_value(slots_[i], no_names()) == std::make_pair(type, value)) {
+      slots_[i] = r;
+      return;
+    }
+  }
+}
+
+void IndicatorStore::ActiveSet::erase(RecordRef r) {
+  if (count_ == 0) return;
+  const auto [type, value] = type_value(r, no_names());
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = slot_of(type, value);
+  while (slots_[i] != r) {
+    if (slots_[i] == nullptr) return;
+    i = (i + 1) & mask;
+  }
+  // Backward-shift deletion: later entries of the probe run move up so no lookup stops early.
+  std::size_t hole = i;
+  for (std::size_t j = (i + 1) & mask; slots_[j] != nullptr; j = (j + 1) & mask) {
+    const auto [t, v] = type_value(slots_[j], no_names());
+    const std::size_t home = slot_of(t, v);
+    // Move j into the hole unless its home lies cyclically in (hole, j].
+    const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+    if (!stays) {
+      slots_[hole] = slots_[j];
+      hole = j;
+    }
+  }
+  slots_[hole] = nullptr;
+  --count_;
+}
+
+void IndicatorStore::ActiveSet::grow() {
+  std::vector<RecordRef> old = std::move(slots_);
+  slots_.assign(std::max<std::size_t>(16, old.size() * 2), nullptr);
+  count_ = 0;
+  for (RecordRef r : old) {
+    if (r != nullptr) insert(r);
+  }
+}
+
+void IndicatorStore::ActiveSet::clear() {
+  slots_.clear();
+  count_ = 0;
+}
+
 std::string IndicatorStore::record_key(const std::string& field) {
   if (field == "severity_number") return "severity";
   return field.substr(0, field.find('.'));
@@ -24,9 +119,9 @@ std::optional<json> IndicatorStore::View::find(const std::string& id) const {
 
 std::optional<std::string> IndicatorStore::View::active_id(const std::string& type,
                                                            const std::string& value) const {
-  auto it = store_.active_.find(key(type, value));
-  if (it == store_.active_.end()) return std::nullopt;
-  return *it->second;
+  const RecordRef r = store_.active_.find(type, value);
+  if (r == nullptr) return std::nullopt;
+  return r->first;
 }
 
 std::size_t IndicatorStore::View::live_count() const {
@@ -146,7 +241,7 @@ const std::vector<std::string>& lookup_keys() {
 void IndicatorStore::index(RecordRef r) {
   const json j = r->second.to_json(r->first, names_, &lookup_keys());
   if (!j.value("deleted", false)) {
-    active_[key(j.value("type", ""), j.value("value", ""))] = &r->first;
+    active_.insert(r);
     for (auto& [spec, index] : indexes_) index->insert(r);
   }
   if (j.contains("expiration") && !j.value("expired", false)) {
@@ -159,8 +254,7 @@ void IndicatorStore::index(RecordRef r) {
 
 void IndicatorStore::unindex(RecordRef r) {
   const json j = r->second.to_json(r->first, names_, &lookup_keys());
-  auto a = active_.find(key(j.value("type", ""), j.value("value", "")));
-  if (a != active_.end() && *a->second == r->first) active_.erase(a);
+  active_.erase(r);
   if (!j.value("deleted", false)) {
     for (auto& [spec, index] : indexes_) index->erase(r);
   }
@@ -216,10 +310,6 @@ void IndicatorStore::compact() {
 IndicatorStore::PersistStats IndicatorStore::persist_stats() const {
   std::shared_lock lock(mu_);
   return files_.stats();
-}
-
-std::string IndicatorStore::key(const std::string& type, const std::string& value) {
-  return type + '\n' + value;
 }
 
 void IndicatorStore::sweep_locked(TimePoint now) const {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -141,7 +142,6 @@ class IndicatorStore {
   std::uint64_t records_visited() const { return visited_.load(); }
 
  private:
-  static std::string key(const std::string& type, const std::string& value);
   void index(RecordRef r);
   void unindex(RecordRef r);
   // Requires the exclusive lock; touches only the mutable members (expiry follows the clock).
@@ -158,8 +158,23 @@ class IndicatorStore {
   // Mutable: expiry is applied lazily by readers (it is a function of time, not of a request).
   mutable RecordMap records_;
   NamePool names_;
-  // type\nvalue -> id (the key of records_, whose nodes never move)
-  std::unordered_map<std::string, const std::string*> active_;
+  // The non-deleted records by type and value: an open-addressing table of record pointers
+  // (8 bytes a slot) read from the records themselves, rather than a map of copied keys.
+  class ActiveSet {
+   public:
+    RecordRef find(std::string_view type, std::string_view value) const;
+    void insert(RecordRef r);  ///< replaces a record with the same type and value
+    void erase(RecordRef r);   ///< only when `r` is the one held
+    std::size_t size() const { return count_; }
+    void clear();
+
+   private:
+    std::size_t slot_of(std::string_view type, std::string_view value) const;
+    void grow();
+    std::vector<RecordRef> slots_;
+    std::size_t count_ = 0;
+  };
+  ActiveSet active_;
   mutable std::multimap<std::int64_t, std::string> expiries_;  // expiration ns -> id, not expired
   mutable std::atomic<std::int64_t> next_expiry_{INT64_MAX};
   mutable std::map<IndexSpec, std::unique_ptr<SortIndex>> indexes_;
