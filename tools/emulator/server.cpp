@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cerrno>
 #include <chrono>
@@ -100,6 +101,22 @@ const std::vector<std::string>& http_methods() {
   static const std::vector<std::string> m{"GET",   "HEAD",   "POST",   "PUT",
                                           "PATCH", "DELETE", "OPTIONS"};
   return m;
+}
+
+// `data` as a gzip stream at compression level 1, or nullopt when zlib fails.
+std::optional<std::string> gzip_fast(const std::string& data) {
+  z_stream z{};
+  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+  std::string out(deflateBound(&z, data.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  return out;
 }
 
 // Why host:port cannot be bound (httplib only says that it could not): binds a probe socket.
@@ -599,10 +616,18 @@ void Emulator::Impl::send(const httplib::Request& req, httplib::Response& res, R
       res.set_content(dump(body), "application/json");
     }
   }
-  // gzip costs a ~268 KB zlib stream per reply and saves next to nothing on a small one.
-  if (res.body.size() < kCompressMinBytes) {
-    const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
+  // gzip costs a ~268 KB zlib stream per reply and saves next to nothing on a small one. A
+  // large one is compressed here at level 1: httplib's default level cost a 2,000-record page
+  // about 11 ms of CPU, level 1 about a third of that for a few percent more bytes.
+  auto& headers = const_cast<httplib::Request&>(req).headers;
+  const auto accept = headers.find("Accept-Encoding");  // "gzip" or "identity" (pre-routing)
+  if (res.body.size() >= kCompressMinBytes && accept != headers.end() && accept->second == "gzip") {
+    if (auto packed = gzip_fast(res.body)) {
+      res.body = std::move(*packed);
+      res.set_header("Content-Encoding", "gzip");
+    }
   }
+  headers.erase("Accept-Encoding");  // httplib never compresses (again)
 }
 
 void Emulator::Impl::drop_connection(const httplib::Request& req, httplib::Response& res) const {
