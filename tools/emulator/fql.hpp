@@ -69,7 +69,7 @@ class FqlFilter {
   /// the others.
   std::vector<Conjunct> conjuncts() const;
 
-  struct Node;  // the parsed expression tree (defined in fql.cpp)
+  struct Node;  // the parsed expression tree (defined in fql_internal.hpp)
 
  private:
   std::shared_ptr<const Node> root_;
