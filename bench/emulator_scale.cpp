@@ -1,8 +1,11 @@
-// The emulator at scale (issue 8, points 7 and 8): memory per indicator and the cost of one
-// search page at N indicators. The emulator runs in-process; a raw httplib client on the main
-// thread pages through it over loopback HTTP. "Emulator CPU" is the process's CPU time minus
-// the main thread's, so the client's own work is not counted.
-//   bench_emulator_scale [--quick] [N...]      (default N: 10000 100000; --quick: 10000 only)
+// The emulator at scale (issue 8, points 7 and 8; issue 17): memory per indicator and the cost
+// of one page at N indicators, `combined` (full records, what sync reads) and `queries` (ids).
+// The emulator runs in-process; a raw httplib client on the main thread pages through it over
+// loopback HTTP with `after` cursors. "Emulator CPU" is the process's CPU time minus the main
+// thread's, so the client's own work (parsing the page) is not counted.
+//   bench_emulator_scale [--quick] [--gzip] [N...]
+//     default N: 10000 100000 1000000; --quick: 100000 only; --gzip: the client offers gzip
+//     (as the SDK does by default), so every page is compressed too.
 #include <httplib.h>
 #include <malloc.h>
 #include <time.h>
@@ -74,12 +77,15 @@ struct Walk {
   std::uint64_t first_visited = 0;
 };
 
+constexpr const char* kQueries = "/iocs/queries/indicators/v1";
+constexpr const char* kCombined = "/iocs/combined/indicator/v1";
+
 Walk walk(falcon::emulator::Emulator& emu, httplib::Client& cli, const httplib::Headers& h,
-          const std::string& query, int limit, int max_pages) {
+          const char* route, const std::string& query, int limit, int max_pages) {
   Walk w;
   std::string after;
   for (int page = 0; page < max_pages; ++page) {
-    std::string path = "/iocs/queries/indicators/v1?limit=" + std::to_string(limit) + query;
+    std::string path = std::string(route) + "?limit=" + std::to_string(limit) + query;
     if (!after.empty()) path += "&after=" + url_encode(after);
     const double c0 = falcon_bench::other_threads_cpu_seconds();
     const std::uint64_t v0 = emu.records_visited();
@@ -104,12 +110,15 @@ Walk walk(falcon::emulator::Emulator& emu, httplib::Client& cli, const httplib::
   return w;
 }
 
+bool g_gzip = false;
+
 void run(int n) {
   malloc_trim(0);
   const long rss0 = rss_bytes();
   const std::size_t heap0 = heap_in_use();
   falcon::emulator::Options o;
   o.rate_limit_per_minute = 1000000000;
+  o.quota = 10000000;
   falcon::emulator::Emulator emu(o);
   const int port = emu.start();
   json batch = json::array();
@@ -126,37 +135,64 @@ void run(int n) {
 
   httplib::Client cli("127.0.0.1", port);
   cli.set_keep_alive(true);
-  cli.set_read_timeout(60);
+  cli.set_read_timeout(120);
   auto tok =
       cli.Post("/oauth2/token", "client_id=" + o.client_id + "&client_secret=" + o.client_secret,
                "application/x-www-form-urlencoded");
-  const httplib::Headers h = {
+  httplib::Headers h = {
       {"Authorization", "Bearer " + json::parse(tok->body)["access_token"].get<std::string>()}};
+  h.emplace("Accept-Encoding", g_gzip ? "gzip" : "identity");
 
-  std::printf("\n%d indicators\n", n);
+  std::printf("\n%d indicators%s\n", n, g_gzip ? " (client offers gzip)" : "");
   std::printf("  memory: RSS +%.1f MiB = %.0f bytes/indicator; heap in use +%.0f bytes/indicator\n",
               static_cast<double>(rss1 - rss0) / 1048576.0, static_cast<double>(rss1 - rss0) / n,
               static_cast<double>(heap1 - heap0) / n);
 
   const auto report = [&](const char* what, const Walk& w, int limit) {
     std::printf(
-        "  %-44s first page %7.2f ms, %7llu visited; then %3d pages: %7.3f ms, %6.0f "
+        "  %-52s first page %8.2f ms, %8llu visited; then %3d pages: %7.2f ms, %7.0f "
         "visited per page (limit %d)\n",
         what, w.first_cpu * 1e3, static_cast<unsigned long long>(w.first_visited), w.pages,
         w.pages ? w.cpu * 1e3 / w.pages : 0.0,
         w.pages ? static_cast<double>(w.visited) / w.pages : 0.0, limit);
+    std::fflush(stdout);
   };
-  report("unfiltered, created_on (index)", walk(emu, cli, h, "", 2000, 1000), 2000);
-  report("unfiltered, value.desc (index)", walk(emu, cli, h, "&sort=value.desc", 2000, 1000), 2000);
-  report("type:'domain' (simple: index)",
-         walk(emu, cli, h, "&filter=" + url_encode("type:'domain'"), 2000, 1000), 2000);
-  report("type:'domain'+severity:'high' (scan)",
-         walk(emu, cli, h, "&filter=" + url_encode("type:'domain'+severity:'high'"), 2000, 4),
+  // At most 25 pages a walk (50,000 records): the cost per page is the figure, not the total.
+  constexpr int kPages = 26;
+  const std::string source = "&filter=" + url_encode("source:'bench-feed'");
+  report("combined source:'bench-feed' (index)", walk(emu, cli, h, kCombined, source, 2000, kPages),
          2000);
-  // With the index built: RSS once more.
+  report("queries  source:'bench-feed' (index)", walk(emu, cli, h, kQueries, source, 2000, kPages),
+         2000);
+  report("combined unfiltered, created_on (index)", walk(emu, cli, h, kCombined, "", 2000, kPages),
+         2000);
+  // The indexes a sync's reads build are in place now: the memory figure of issue 17.
   malloc_trim(0);
   std::printf(
-      "  memory with 3 indexes built: RSS +%.0f bytes/indicator, heap +%.0f bytes/indicator\n",
+      "  memory with the 2 indexes sync's reads build: RSS +%.0f bytes/indicator, heap +%.0f "
+      "bytes/indicator\n",
+      static_cast<double>(rss_bytes() - rss0) / n, static_cast<double>(heap_in_use() - heap0) / n);
+  report("combined source:'bench-feed'+deleted:false (index)",
+         walk(emu, cli, h, kCombined, "&filter=" + url_encode("source:'bench-feed'+deleted:false"),
+              2000, kPages),
+         2000);
+  report("queries  type:'domain'+source:'bench-feed' (index)",
+         walk(emu, cli, h, kQueries, "&filter=" + url_encode("type:'domain'+source:'bench-feed'"),
+              2000, kPages),
+         2000);
+  report("queries  unfiltered, value.desc (index)",
+         walk(emu, cli, h, kQueries, "&sort=value.desc", 2000, kPages), 2000);
+  report("queries  type:'domain'+platforms:'mac' (walks the group)",
+         walk(emu, cli, h, kQueries, "&filter=" + url_encode("type:'domain'+platforms:'mac'"), 2000,
+              4),
+         2000);
+  report("queries  type:'domain',severity:'high' (scan)",
+         walk(emu, cli, h, kQueries, "&filter=" + url_encode("type:'domain',severity:'high'"), 2000,
+              4),
+         2000);
+  malloc_trim(0);
+  std::printf(
+      "  memory with 5 indexes built: RSS +%.0f bytes/indicator, heap +%.0f bytes/indicator\n",
       static_cast<double>(rss_bytes() - rss0) / n, static_cast<double>(heap_in_use() - heap0) / n);
 }
 
@@ -168,12 +204,18 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
+    } else if (std::strcmp(argv[i], "--gzip") == 0) {
+      g_gzip = true;
     } else {
       sizes.push_back(std::atoi(argv[i]));
     }
   }
-  if (sizes.empty()) sizes = quick ? std::vector<int>{10000} : std::vector<int>{10000, 100000};
-  std::printf("emulator at scale: memory per indicator, CPU and records visited per search page\n");
+  if (sizes.empty()) {
+    sizes = quick ? std::vector<int>{100000} : std::vector<int>{10000, 100000, 1000000};
+  }
+  std::printf(
+      "emulator at scale: memory per indicator; emulator CPU and records visited per page over "
+      "HTTP\n");
   for (int n : sizes) run(n);
   return 0;
 }

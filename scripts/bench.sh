@@ -88,8 +88,10 @@ step "bench_sync: sync of $SYNC indicators"
 # The quick forms (~30 s together); docs/benchmarks.md has the full runs' commands and figures.
 step "bench_emulator_rps --slices: requests/s in slices of a long run"
 "$B/bench_emulator_rps" --slices --quick | tee "$RAW/emulator_slices.txt"
-step "bench_emulator_scale: bytes per indicator, CPU and records visited per search page"
+step "bench_emulator_scale: bytes per indicator, emulator CPU per combined/queries page over HTTP (100k)"
 "$B/bench_emulator_scale" --quick | tee "$RAW/emulator_scale.txt"
+step "bench_emulator_scale --gzip: the same pages compressed, as the SDK asks by default (100k)"
+"$B/bench_emulator_scale" --quick --gzip | tee "$RAW/emulator_scale_gzip.txt"
 step "bench_emulator_state: --state write cost"
 "$B/bench_emulator_state" --quick | tee "$RAW/emulator_state.txt"
 # ---- end of emulator benchmarks -------------------------------------------------------------

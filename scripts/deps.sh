@@ -11,6 +11,9 @@ packages+=(libsimdjson-dev)
 packages+=(libhowardhinnant-date-dev)
 packages+=(doxygen)  # the `docs` target (API reference), run by test.sh
 
+# Civil dates for RFC 3339 times (header-only): the emulator's time parser (tools/emulator).
+packages+=(libhowardhinnant-date-dev)
+
 # The falcon-ioc CLI parses its arguments with CLI11 (header-only).
 packages+=(libcli11-dev)
 # Extra packages for the sanitizer/fuzzing steps (clang for libFuzzer).

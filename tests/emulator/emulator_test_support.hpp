@@ -144,6 +144,19 @@ class EmulatorTest : public ::testing::Test {
   }
 
   // `items` must be a JSON array (see the initializer_list overload for literals).
+  // The /_emulator control endpoint (no token).
+  json control(const std::string& method, const std::string& path, const std::string& body = "",
+               int expected_status = 200) {
+    auto r = method == "GET" ? client_->Get(path.c_str())
+                             : client_->Post(path.c_str(), body, "application/json");
+    if (!r) {
+      ADD_FAILURE() << "no reply from " << path;
+      return nullptr;
+    }
+    EXPECT_EQ(r->status, expected_status) << r->body;
+    return json::parse(r->body);
+  }
+
   json create(const json& items, int expected_status = 201, const std::string& query = "") {
     EXPECT_TRUE(items.is_array());
     json body = json::object();

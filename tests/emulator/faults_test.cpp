@@ -12,18 +12,6 @@ constexpr const char* kSearch = "/iocs/queries/indicators/v1";
 
 class FaultsTest : public EmulatorTest {
  protected:
-  json control(const std::string& method, const std::string& path, const std::string& body = "",
-               int expected_status = 200) {
-    auto r = method == "GET" ? client_->Get(path.c_str())
-                             : client_->Post(path.c_str(), body, "application/json");
-    if (!r) {
-      ADD_FAILURE() << "no reply from " << path;
-      return nullptr;
-    }
-    EXPECT_EQ(r->status, expected_status) << r->body;
-    return json::parse(r->body);
-  }
-
   void fault(const json& f) { control("POST", "/_emulator/faults", f.dump(), 201); }
 };
 

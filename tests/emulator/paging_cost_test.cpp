@@ -104,14 +104,36 @@ TEST_F(PagingCostTest, SimpleFilterPagesVisitOnlyTheirRecords) {
   }
 }
 
-TEST_F(PagingCostTest, ComplexFiltersScanEveryRecord) {
+TEST_F(PagingCostTest, FiltersNoIndexAnswersScanEveryRecord) {
+  // An OR of two terms has no equality every match satisfies.
   const std::uint64_t before = emu_->records_visited();
   json page = call_json(
       "GET",
-      std::string(kSearch) + "?limit=100&filter=" + url_encode("type:'domain'+severity:'high'"),
+      std::string(kSearch) + "?limit=100&filter=" + url_encode("type:'domain',severity:'high'"),
       200);
   EXPECT_EQ(page["meta"]["pagination"]["total"], kRecords / 2);
   EXPECT_EQ(emu_->records_visited() - before, static_cast<std::uint64_t>(kRecords));
+}
+
+// Issue 17: an indexed equality combined with more terms walks the equality's index.
+TEST_F(PagingCostTest, CompoundFiltersWalkTheEqualitysIndex) {
+  // Answered by the index alone: `deleted:false` holds for every indexed record, and two
+  // equalities pick a group of an index on both fields. Later pages visit only themselves.
+  for (const std::string filter :
+       {"source:'feed-A'+deleted:false", "deleted:false+source:'feed-A'",
+        "type:'domain'+source:'Feed-a'", "source:'Feed-a'+type:'DOMAIN'+deleted:false"}) {
+    const Walk w = walk("&filter=" + url_encode(filter));
+    const std::size_t expected = 1667u;  // i % 6 == 0 (feed-A) or i % 6 == 3 (Feed-a)
+    EXPECT_EQ(w.total, expected) << filter;
+    EXPECT_EQ(w.ids.size(), expected) << filter;
+    for (std::size_t i = 1; i < w.visited.size(); ++i) {
+      EXPECT_LE(w.visited[i], 100u) << filter << " page " << i;
+    }
+  }
+  // Another term: the group (1,667 records) is walked, never the 10,000.
+  const Walk w = walk("&filter=" + url_encode("source:'feed-A'+expiration:>'2000-01-01'"));
+  EXPECT_EQ(w.total, 334u);  // i % 30 == 0: feed-A and an expiration
+  for (std::size_t i = 1; i < w.visited.size(); ++i) EXPECT_EQ(w.visited[i], 1667u) << i;
 }
 
 // Fewer records: every scanned page here renders them all (slow under the sanitizers).
@@ -135,6 +157,17 @@ TEST_F(IndexEquivalenceTest, IndexAnswersWhatAScanAnswers) {
   same("action:'prevent'", "severity_number.desc");
   same("severity:'high'", "value|asc");
   same("type:'domain'", "action.asc");
+  // Compound filters (issue 17): an index alone, or a group walked with the other terms.
+  const std::vector<std::string> compound = {
+      "source:'feed-A'+deleted:false", "type:'domain'+source:'Feed-a'",
+      "source:'Feed-a'+severity:'HIGH'+deleted:false", "type:'sha256'+expiration:>'2000-01-01'",
+      "source:'feed-A'+platforms:'windows'+action:!'allow'"};
+  for (const auto& f : compound) {
+    for (const std::string sort : {"created_on.asc", "expiration.desc", "value|desc",
+                                   "severity_number.asc", "expired.desc"}) {
+      same(f, sort);
+    }
+  }
 
   // Writes keep the indexes right: an update, a delete, an expiry.
   json ids = call_json("GET", std::string(kSearch) + "?limit=50&filter=type%3A%27domain%27", 200);
@@ -153,6 +186,16 @@ TEST_F(IndexEquivalenceTest, IndexAnswersWhatAScanAnswers) {
   same("severity:'low'", "created_on.asc");
   same("action:'no_action'", "expiration.desc");
   same("severity:'high'", "expired.desc");
+  for (const auto& f : compound) same(f, "action.asc");
+  // An offset page of a walked group equals the scan's.
+  const std::string f = url_encode("type:'domain'+platforms:'mac'");
+  const std::string g =
+      url_encode("(type:'domain'+platforms:'mac'),(type:'domain'+platforms:'mac')");
+  const json a = call_json("GET", std::string(kSearch) + "?limit=50&offset=120&filter=" + f, 200);
+  const json b = call_json("GET", std::string(kSearch) + "?limit=50&offset=120&filter=" + g, 200);
+  EXPECT_EQ(a["resources"], b["resources"]);
+  EXPECT_EQ(a["meta"]["pagination"]["total"], b["meta"]["pagination"]["total"]);
+  EXPECT_EQ(a["meta"]["pagination"]["offset"], b["meta"]["pagination"]["offset"]);
   const Walk all = walk("", 2000);
   EXPECT_EQ(all.total, static_cast<std::uint64_t>(records() - 2));
 }

@@ -27,7 +27,6 @@ using Records = std::vector<const json*>;
 constexpr std::int64_t kMaxSize = 10000;
 constexpr std::int64_t kDefaultSize = 10;
 constexpr int kMaxNesting = 8;
-constexpr std::int64_t kMaxDateMathSeconds = 1000000000000;  // ~31,700 years
 // Buckets multiply sub-aggregation work, so the request tree itself is kept small.
 constexpr std::size_t kMaxRequests = 64;
 
@@ -109,154 +108,6 @@ std::string format_number(double v) {
     if (std::strtod(buf, nullptr) == v) break;
   }
   return buf;
-}
-
-// ---- calendar arithmetic (UTC) ----------------------------------------------------------
-
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-struct Civil {
-  std::int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-Civil civil_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
-}
-
-unsigned days_in_month(std::int64_t y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
-
-enum class Unit { Second, Minute, Hour, Day, Week, Month, Quarter, Year };
-
-std::int64_t unit_seconds(Unit u) {
-  switch (u) {
-    case Unit::Second:
-      return 1;
-    case Unit::Minute:
-      return 60;
-    case Unit::Hour:
-      return 3600;
-    case Unit::Day:
-      return 86400;
-    case Unit::Week:
-      return 7 * 86400;
-    default:
-      return 0;  // calendar units have no fixed length
-  }
-}
-
-// Start of the calendar unit holding `seconds`; weeks start on Monday (ISO, as Elasticsearch).
-std::int64_t truncate(std::int64_t seconds, Unit u) {
-  const std::int64_t days = floor_div(seconds, 86400);
-  switch (u) {
-    case Unit::Second:
-    case Unit::Minute:
-    case Unit::Hour:
-    case Unit::Day:
-      return floor_div(seconds, unit_seconds(u)) * unit_seconds(u);
-    case Unit::Week: {
-      const std::int64_t since_monday = ((days + 3) % 7 + 7) % 7;  // 1970-01-01 was a Thursday
-      return (days - since_monday) * 86400;
-    }
-    case Unit::Month:
-    case Unit::Quarter:
-    case Unit::Year: {
-      Civil c = civil_from_days(days);
-      if (u == Unit::Year) c.month = 1;
-      if (u == Unit::Quarter) c.month = (c.month - 1) / 3 * 3 + 1;
-      return days_from_civil(c.year, c.month, 1) * 86400;
-    }
-  }
-  return seconds;
-}
-
-std::int64_t add_months(std::int64_t seconds, std::int64_t months) {
-  const std::int64_t days = floor_div(seconds, 86400);
-  const std::int64_t time_of_day = seconds - days * 86400;
-  const Civil c = civil_from_days(days);
-  const std::int64_t total = c.year * 12 + (c.month - 1) + months;
-  const std::int64_t year = floor_div(total, 12);
-  const auto month = static_cast<unsigned>(total - year * 12 + 1);
-  const unsigned day = std::min(c.day, days_in_month(year, month));
-  return days_from_civil(year, month, day) * 86400 + time_of_day;
-}
-
-std::optional<Unit> date_math_unit(char c) {
-  switch (c) {
-    case 's':
-      return Unit::Second;
-    case 'm':
-      return Unit::Minute;
-    case 'h':
-    case 'H':
-      return Unit::Hour;
-    case 'd':
-      return Unit::Day;
-    case 'w':
-      return Unit::Week;
-    case 'M':
-      return Unit::Month;
-    case 'y':
-      return Unit::Year;
-    default:
-      return std::nullopt;
-  }
-}
-
-// RFC 3339 / YYYY-MM-DD, or Elasticsearch date math on "now": now-7d, now+1h, now-1M/M.
-std::optional<FqlTime> parse_date(std::string_view text, const FqlTime& now) {
-  if (text.substr(0, 3) != "now") return parse_fql_time(text);
-  FqlTime t = now;
-  std::size_t i = 3;
-  while (i < text.size()) {
-    const char op = text[i++];
-    if (op == '/') {
-      if (i >= text.size()) return std::nullopt;
-      const auto unit = date_math_unit(text[i++]);
-      if (!unit) return std::nullopt;
-      t.seconds = truncate(t.seconds, *unit);
-      t.nanos = 0;
-      continue;
-    }
-    if (op != '+' && op != '-') return std::nullopt;
-    std::int64_t n = 0;
-    const std::size_t start = i;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i - start < 9) {
-      n = n * 10 + (text[i++] - '0');
-    }
-    if (i == start || i >= text.size()) return std::nullopt;
-    const auto unit = date_math_unit(text[i++]);
-    if (!unit) return std::nullopt;
-    if (op == '-') n = -n;
-    if (*unit == Unit::Month || *unit == Unit::Year) {
-      t.seconds = add_months(t.seconds, *unit == Unit::Year ? n * 12 : n);
-    } else {
-      t.seconds += n * unit_seconds(*unit);
-    }
-    // Far outside 0001..9999, and keeps long chains of steps clear of int64 overflow.
-    if (t.seconds > kMaxDateMathSeconds || t.seconds < -kMaxDateMathSeconds) return std::nullopt;
-  }
-  return t;
 }
 
 // ---- record values ----------------------------------------------------------------------
@@ -392,7 +243,7 @@ std::vector<Bucket> date_ranges(const json& req, const std::string& field, const
     for (int k = 0; k < 2; ++k) {
       text[k] = string_member(spec, keys[k]);
       if (text[k].empty()) continue;  // open end
-      bound[k] = parse_date(text[k], ctx.now);
+      bound[k] = parse_time_expression(text[k], ctx.now);
       if (!bound[k]) {
         fail(where + "." + keys[k] + "' is not a date (RFC 3339, YYYY-MM-DD or now-7d): '" +
              text[k] + "'");
@@ -420,18 +271,18 @@ std::vector<Bucket> date_ranges(const json& req, const std::string& field, const
 }
 
 struct Interval {
-  std::optional<Unit> calendar;
+  std::optional<TimeUnit> calendar;
   std::int64_t fixed_seconds = 0;
 };
 
 Interval parse_interval(const std::string& text) {
-  static const std::map<std::string, Unit> kCalendar = {
-      {"second", Unit::Second},   {"1s", Unit::Second},   {"minute", Unit::Minute},
-      {"1m", Unit::Minute},       {"hour", Unit::Hour},   {"1h", Unit::Hour},
-      {"day", Unit::Day},         {"1d", Unit::Day},      {"week", Unit::Week},
-      {"1w", Unit::Week},         {"month", Unit::Month}, {"1M", Unit::Month},
-      {"quarter", Unit::Quarter}, {"1q", Unit::Quarter},  {"year", Unit::Year},
-      {"1y", Unit::Year}};
+  static const std::map<std::string, TimeUnit> kCalendar = {
+      {"second", TimeUnit::second},   {"1s", TimeUnit::second},   {"minute", TimeUnit::minute},
+      {"1m", TimeUnit::minute},       {"hour", TimeUnit::hour},   {"1h", TimeUnit::hour},
+      {"day", TimeUnit::day},         {"1d", TimeUnit::day},      {"week", TimeUnit::week},
+      {"1w", TimeUnit::week},         {"month", TimeUnit::month}, {"1M", TimeUnit::month},
+      {"quarter", TimeUnit::quarter}, {"1q", TimeUnit::quarter},  {"year", TimeUnit::year},
+      {"1y", TimeUnit::year}};
   if (auto it = kCalendar.find(text); it != kCalendar.end()) return {it->second, 0};
   // Fixed intervals ("7d", "30m", "12h"): N units, aligned on the epoch like Elasticsearch.
   std::size_t i = 0;
@@ -466,7 +317,7 @@ std::vector<Bucket> date_histogram(const json& req, const std::string& field,
     const auto t = time_of(*r, field);
     if (!t) continue;
     const std::int64_t start =
-        interval.calendar ? truncate(t->seconds, *interval.calendar)
+        interval.calendar ? truncate_time(t->seconds, *interval.calendar)
                           : floor_div(t->seconds, interval.fixed_seconds) * interval.fixed_seconds;
     groups[start].push_back(r);
   }
@@ -648,20 +499,6 @@ std::size_t count_requests(const json& request, int depth) {
 }
 
 }  // namespace
-
-FqlTime fql_now() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
-  FqlTime t;
-  t.seconds = floor_div(ns, 1000000000);
-  t.nanos = static_cast<std::int32_t>(ns - t.seconds * 1000000000);
-  return t;
-}
-
-std::optional<FqlTime> parse_relative_time(std::string_view text, const FqlTime& now) {
-  if (text.substr(0, 3) != "now") return std::nullopt;
-  return parse_date(text, now);
-}
 
 json run_aggregation(const json& request, const std::vector<const json*>& records) {
   count_requests(request, 0);

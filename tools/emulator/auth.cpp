@@ -5,8 +5,9 @@
 namespace falcon::emulator {
 
 namespace {
-constexpr std::int64_t kWindowNs = 60LL * 1000000000LL;
-}
+constexpr std::int64_t kSliceNs = RateLimiter::kSliceMs * 1000000LL;
+constexpr std::int64_t kSlices = RateLimiter::kSlices;
+}  // namespace
 
 std::string TokenStore::issue(const std::string& client_id, const std::string& member_cid,
                               TimePoint expires) {
@@ -53,16 +54,35 @@ void TokenStore::clear() {
   tokens_.clear();
 }
 
-RateLimiter::Result RateLimiter::check_locked(std::deque<std::int64_t>& window, int limit,
-                                              TimePoint now) {
-  const std::int64_t n = to_ns(now);
-  while (!window.empty() && window.front() <= n - kWindowNs) window.pop_front();
+void RateLimiter::Window::advance(TimePoint now) {
+  const std::int64_t slice = to_ns(now) / kSliceNs;
+  if (slice <= newest) return;  // the same slice (or a clock read before a later one)
+  // Slices that fall out of the minute give their requests back.
+  for (std::int64_t k = std::max(newest + 1, slice - kSlices + 1); k <= slice; ++k) {
+    auto& c = counts[static_cast<std::size_t>(k % kSlices)];
+    total -= c;
+    c = 0;
+  }
+  newest = slice;
+}
+
+RateLimiter::Result RateLimiter::check_locked(Window& w, int limit, TimePoint now) {
+  w.advance(now);
   Result r;
   r.limit = limit;
-  r.remaining = std::max(0, limit - static_cast<int>(window.size()));
+  r.remaining =
+      static_cast<int>(std::max<std::int64_t>(0, limit - static_cast<std::int64_t>(w.total)));
   r.allowed = r.remaining > 0;
-  if (!r.allowed && !window.empty()) {
-    const std::int64_t free_at = window.front() + kWindowNs;
+  if (!r.allowed) {
+    // The oldest slice still counted frees its requests when it leaves the minute.
+    std::int64_t oldest = w.newest;
+    for (std::int64_t k = w.newest - kSlices + 1; k <= w.newest; ++k) {
+      if (k >= 0 && w.counts[static_cast<std::size_t>(k % kSlices)] != 0) {
+        oldest = k;
+        break;
+      }
+    }
+    const std::int64_t free_at = (oldest + kSlices) * kSliceNs;
     r.retry_after = (free_at + 999999999) / 1000000000;  // round up to whole seconds
   }
   return r;
@@ -71,10 +91,11 @@ RateLimiter::Result RateLimiter::check_locked(std::deque<std::int64_t>& window, 
 RateLimiter::Result RateLimiter::hit(const std::string& key, int limit, TimePoint now,
                                      bool enforce) {
   std::lock_guard lock(mu_);
-  auto& window = windows_[key];
-  Result r = check_locked(window, limit, now);
+  Window& w = windows_[key];
+  Result r = check_locked(w, limit, now);
   if (!r.allowed && enforce) return r;
-  window.push_back(to_ns(now));
+  ++w.counts[static_cast<std::size_t>(w.newest % kSlices)];
+  ++w.total;
   r.allowed = true;
   r.remaining = std::max(0, r.remaining - 1);
   r.retry_after = 0;

@@ -1,8 +1,8 @@
 // OAuth2 bearer tokens and the sliding-window rate limiter.
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,9 +36,14 @@ class TokenStore {
   std::unordered_map<std::string, TokenInfo> tokens_;
 };
 
-/// Sliding 60-second windows, one per key. Thread-safe.
+/// Sliding 60-second windows, one per key (the API's limit: requests in the last minute). A
+/// window counts its requests in 600 slices of 100 ms, so its memory is fixed whatever the
+/// limit; a request stops counting 59.9 to 60 s after it was made. Thread-safe.
 class RateLimiter {
  public:
+  static constexpr std::int64_t kSliceMs = 100;
+  static constexpr std::int64_t kSlices = 600;
+
   struct Result {
     bool allowed = true;
     int limit = 0;
@@ -53,9 +58,15 @@ class RateLimiter {
   void clear();
 
  private:
-  Result check_locked(std::deque<std::int64_t>& window, int limit, TimePoint now);
+  struct Window {
+    std::array<std::uint32_t, kSlices> counts{};
+    std::int64_t newest = -1;  // slice number (since the epoch) of counts' newest slot
+    std::uint64_t total = 0;   // sum of counts
+    void advance(TimePoint now);
+  };
+  Result check_locked(Window& window, int limit, TimePoint now);
   std::mutex mu_;
-  std::unordered_map<std::string, std::deque<std::int64_t>> windows_;
+  std::unordered_map<std::string, Window> windows_;
 };
 
 }  // namespace falcon::emulator

@@ -132,6 +132,7 @@ void Emulator::Impl::reset() {
   svc.limiter.clear();
   svc.clear_audit();
   svc.offset_ns = 0;
+  svc.quota = svc.opts.quota;
   svc.tokens_issued = 0;
   svc.indicators_created = 0;
   {
@@ -234,6 +235,25 @@ void Emulator::Impl::add_control(httplib::Server& s) {
                                 r.resources = svc.audit_log();
                                 return r;
                               }}});
+  const auto quota_reply = [this] {
+    Reply r;
+    std::size_t live = 0;
+    svc.store.read(svc.now(), [&](const IndicatorStore::View& v) { live = v.live_count(); });
+    r.resources.push_back({{"quota", svc.quota.load()}, {"live", live}});
+    return r;
+  };
+  route("/_emulator/quota",
+        {{"GET", [quota_reply](const httplib::Request&) { return quota_reply(); }},
+         {"POST", [this, quota_reply](const httplib::Request& req) {
+            const json body = parse_body(req.body);
+            check_object(body, {"quota"}, "body");
+            const json q = body.value("quota", json());
+            if (!q.is_number_unsigned()) {
+              throw ApiError(400, "quota: expected a non-negative integer");
+            }
+            svc.quota = q.get<std::size_t>();
+            return quota_reply();
+          }}});
   route("/_emulator/clock", {{"POST", [this](const httplib::Request& req) {
                                 const json body = parse_body(req.body);
                                 check_object(body, {"advance_seconds"}, "body");

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,13 @@ struct Options {
   int port = 0;  ///< 0: an ephemeral port (see Emulator::start's return value)
   std::string client_id = "falcon-emulator-demo";
   std::string client_secret = "falcon-emulator-demo-secret";
-  std::string region = "us-1";              ///< sent as X-CS-Region on token replies
-  int token_ttl = 1799;                     ///< seconds
-  int rate_limit_per_minute = 6000;         ///< per API client, sliding 60 s window
-  std::string state_file;                   ///< empty: indicators live in memory only
+  std::string region = "us-1";       ///< sent as X-CS-Region on token replies
+  int token_ttl = 1799;              ///< seconds
+  int rate_limit_per_minute = 6000;  ///< per customer (all API clients), sliding 60 s window
+  std::string state_file;            ///< empty: indicators live in memory only
+  /// Live (not deleted) indicators the tenant may hold; a create past it answers 400 naming
+  /// the limit ("custom IOC limit of N reached ...").
+  std::size_t quota = 1000000;
   std::uint64_t seed = 1;                   ///< drives the synthetic device/process data
   bool control = false;                     ///< serve /_emulator/* (loopback clients only)
   std::string tls_cert_file, tls_key_file;  ///< HTTPS when both are set
@@ -71,6 +75,12 @@ struct Counters {
   nlohmann::json to_json() const;
 };
 
+/// Emulator::start() could not bind its address; what() says why (e.g. the address is in use).
+class BindError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Emulator {
  public:
   explicit Emulator(Options options);
@@ -79,7 +89,8 @@ class Emulator {
   Emulator& operator=(const Emulator&) = delete;
 
   /// Loads the state file, binds and serves on a background thread; returns the port.
-  /// Throws std::runtime_error when it cannot bind, load TLS files or read the state file.
+  /// Throws BindError when it cannot bind, std::runtime_error when it cannot load TLS files or
+  /// read the state file.
   int start();
   /// Stops serving and closes open connections. Idempotent.
   void stop();
@@ -89,7 +100,8 @@ class Emulator {
 
   void inject(Fault fault);
   Counters counters() const;
-  /// Clears indicators, faults, counters, tokens, rate-limit windows and the clock offset.
+  /// Clears indicators, faults, counters, tokens, rate-limit windows and the clock offset, and
+  /// sets the quota back to Options::quota.
   void reset();
   /// Every token issued so far is expired: the next call with one gets 401.
   void expire_tokens();

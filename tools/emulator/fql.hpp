@@ -1,5 +1,8 @@
-// FQL (Falcon Query Language) filters and sort specs for the emulator, evaluated against
-// indicator records held as JSON (api.IndicatorV1 shape).
+// FQL (Falcon Query Language) filters and sort specs for the emulator. Parsed in fql_parse.cpp
+// (FqlFilter::parse, SortSpec::parse), evaluated in fql_eval.cpp against one record rendered as
+// JSON (api.IndicatorV1 shape, or only the keys the filter reads); times and date math are
+// fql_time.hpp's. The store's indexes answer what conjuncts() shows they can (ioc_ops.cpp plans
+// that); everything else is a scan that calls matches() on each record.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +14,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "fql_time.hpp"
 
 namespace falcon::emulator {
 
@@ -28,7 +33,7 @@ class FqlFilter {
   /// Relative times ('now-30d', 'now-24h', 'now-1w', 'now-1M/M') count from the system clock.
   static FqlFilter parse(std::string_view text);
   /// As above; relative times count from `now`.
-  static FqlFilter parse(std::string_view text, const struct FqlTime& now);
+  static FqlFilter parse(std::string_view text, const FqlTime& now);
 
   /// True when `record` (an api.IndicatorV1 JSON object) satisfies the filter.
   bool matches(const nlohmann::json& record) const;
@@ -47,7 +52,24 @@ class FqlFilter {
   /// The whole filter when it is one such comparison, else nullopt.
   std::optional<Equality> simple_equality() const;
 
-  struct Node;  // the parsed expression tree (defined in fql.cpp)
+  /// One term of the filter's top-level AND.
+  struct Conjunct {
+    enum class Kind {
+      equality,     ///< an Equality (see above): `eq` is set
+      not_deleted,  ///< exactly `deleted:false`: true of every record that is not deleted
+      other,        ///< anything else
+    };
+    Kind kind = Kind::other;
+    Equality eq;
+    std::vector<std::string> fields;  ///< fields the term reads
+  };
+  /// The terms of the top-level AND (one term when the filter is a single comparison, none
+  /// when it matches everything). A record matches the filter exactly when it matches every
+  /// term, so an index holding the records one term selects answers the filter by checking
+  /// the others.
+  std::vector<Conjunct> conjuncts() const;
+
+  struct Node;  // the parsed expression tree (defined in fql_internal.hpp)
 
  private:
   std::shared_ptr<const Node> root_;
@@ -77,36 +99,5 @@ int compare_records(const nlohmann::json& a, const nlohmann::json& b, const Sort
 /// True when `field` may appear in a filter or an aggregation: the api.IndicatorV1 fields,
 /// metadata.<subfield>, the ".raw" form of any string field, and severity_number.
 bool is_filter_field(std::string_view field);
-
-/// A UTC instant with nanosecond precision; wide enough for 0001-01-01 (gofalcon's zero time).
-struct FqlTime {
-  std::int64_t seconds = 0;  ///< Since 1970-01-01T00:00:00Z.
-  std::int32_t nanos = 0;    ///< 0 .. 999'999'999.
-
-  friend bool operator==(const FqlTime& a, const FqlTime& b) {
-    return a.seconds == b.seconds && a.nanos == b.nanos;
-  }
-  friend bool operator!=(const FqlTime& a, const FqlTime& b) { return !(a == b); }
-  friend bool operator<(const FqlTime& a, const FqlTime& b) {
-    return a.seconds != b.seconds ? a.seconds < b.seconds : a.nanos < b.nanos;
-  }
-};
-
-/// Parses RFC 3339 ("2025-02-03T10:04:18.39565409Z", any fraction length, "Z" or an offset;
-/// seconds and zone may be omitted, meaning :00 and UTC) or a bare "YYYY-MM-DD" (midnight
-/// UTC). nullopt when `text` is neither.
-std::optional<FqlTime> parse_fql_time(std::string_view text);
-
-/// Elasticsearch-style date math on "now" as Falcon filters and date ranges take it: "now",
-/// then any of +N or -N with a unit (s, m, h, d, w, M, y) or /unit (round down). nullopt when
-/// `text` is not such an expression (defined in aggregate.cpp).
-std::optional<FqlTime> parse_relative_time(std::string_view text, const FqlTime& now);
-
-/// The system clock as an FqlTime.
-FqlTime fql_now();
-
-/// RFC 3339 in UTC ("2025-02-03T10:04:18.39565409Z"); the fraction only when non-zero, with
-/// trailing zeros trimmed.
-std::string format_fql_time(const FqlTime& t);
 
 }  // namespace falcon::emulator

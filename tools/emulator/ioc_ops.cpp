@@ -151,50 +151,104 @@ SearchParams parse_search(Service& s, const Call& c) {
   return p;
 }
 
-// The index that answers this search, if any: no filter, or one plain equality on a field
-// the store groups by (FqlFilter::simple_equality). Other filters scan every record.
-std::optional<std::pair<IndexSpec, std::string>> plan_search(const SearchParams& p) {
+// How an index answers a search: the index, the group it reads, and whether the filter must
+// still be checked on each record of that group.
+struct SearchPlan {
   IndexSpec spec;
-  spec.sort_field = p.sort.field;
-  spec.descending = p.sort.descending;
-  if (!p.filter) return std::make_pair(spec, std::string());
-  const auto eq = p.filter->simple_equality();
-  if (!eq || !IndicatorStore::is_group_field(eq->field)) return std::nullopt;
-  spec.group_field = eq->field;
-  return std::make_pair(spec, IndicatorStore::group_of_literal(eq->field, eq->text));
+  std::vector<std::string> groups;
+  bool exact = true;
+};
+
+// The index that answers this search, if any. The filter's top-level AND terms decide: up to
+// two equalities on fields the store groups by pick the group; `deleted:false` is what every
+// indexed record satisfies; any other term is checked on each record of the group. Without
+// such an equality (or when a term reads `deleted` otherwise, since indexes hold no deleted
+// records) the search scans every record.
+std::optional<SearchPlan> plan_search(const SearchParams& p) {
+  SearchPlan plan;
+  plan.spec.sort_field = p.sort.field;
+  plan.spec.descending = p.sort.descending;
+  if (!p.filter) return plan;
+  std::vector<const FqlFilter::Equality*> groups;
+  bool residual = false;
+  const auto terms = p.filter->conjuncts();
+  for (const auto& t : terms) {
+    if (t.kind == FqlFilter::Conjunct::Kind::not_deleted) continue;
+    if (t.kind == FqlFilter::Conjunct::Kind::equality && is_group_field(t.eq.field) &&
+        groups.size() < 2 &&
+        std::none_of(groups.begin(), groups.end(),
+                     [&](const FqlFilter::Equality* g) { return g->field == t.eq.field; })) {
+      groups.push_back(&t.eq);
+      continue;
+    }
+    if (std::find(t.fields.begin(), t.fields.end(), "deleted") != t.fields.end()) {
+      return std::nullopt;
+    }
+    residual = true;
+  }
+  if (groups.empty() && residual) return std::nullopt;
+  // One index per set of fields, whatever order the filter names them in.
+  std::sort(groups.begin(), groups.end(),
+            [](const auto* a, const auto* b) { return a->field < b->field; });
+  for (const auto* g : groups) {
+    plan.spec.group_fields.push_back(g->field);
+    plan.groups.push_back(group_of_literal(g->field, g->text));
+  }
+  plan.exact = !residual;
+  return plan;
 }
 
-// Runs a search under the store's shared lock; `take` copies what the reply needs.
-Reply run_search(Service& s, const Call& c, const std::function<json(const json&)>& take) {
+// What a search page replies with.
+enum class PageOf { ids, records };
+
+// Runs a search under the store's shared lock and renders the page straight from the stored
+// records into the reply's text (no JSON tree per record).
+Reply run_search(Service& s, const Call& c, PageOf what) {
   const SearchParams p = parse_search(s, c);
   const bool time_field = is_time_sort_field(p.sort.field);
   auto plan = plan_search(p);
-  if (plan && !s.store.ensure_index(plan->first)) plan.reset();
+  if (plan && !s.store.ensure_index(plan->spec)) plan.reset();
+  // Render only what the filter and the sort read when a record is checked or sorted.
+  std::vector<std::string> keys{"deleted", IndicatorStore::record_key(p.sort.field)};
+  for (const auto& f : filter_fields(p.filter)) keys.push_back(IndicatorStore::record_key(f));
   Reply r;
-  const auto finish = [&](std::size_t total, std::size_t end, const json* last) {
+  std::string& text = r.resources_text.emplace();
+  const auto render = [&](const IndicatorStore::View& v, const std::vector<RecordRef>& page,
+                          std::size_t total, std::size_t end) {
+    text.reserve(page.size() * (what == PageOf::records ? 640 : 70) + 2);
+    text += '[';
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      if (i > 0) text += ',';
+      if (what == PageOf::records) {
+        v.append_json(text, page[i]);
+      } else {
+        append_json_string(text, page[i]->first);
+      }
+    }
+    text += ']';
     r.pagination = {{"limit", p.limit}, {"total", total}, {"offset", end}};
-    if (end < total && last != nullptr) {
+    if (end < total && !page.empty()) {
+      const json last = v.to_json(page.back(), &keys);
       r.pagination["after"] =
-          base64_encode(json::array({field_value(*last, p.sort.field), (*last)["id"]}).dump());
+          base64_encode(json::array({field_value(last, p.sort.field), page.back()->first}).dump());
     }
   };
   s.store.read(c.now, [&](const IndicatorStore::View& v) {
     if (plan) {
-      const auto page = v.page(plan->first, plan->second, static_cast<std::size_t>(p.offset),
+      std::function<bool(RecordRef)> keep;
+      if (!plan->exact) {
+        keep = [&](RecordRef ref) { return p.filter->matches(v.to_json(ref, &keys)); };
+      }
+      const auto page = v.page(plan->spec, plan->groups, static_cast<std::size_t>(p.offset),
                                p.has_after ? &p.after_key : nullptr, p.after_id,
-                               static_cast<std::size_t>(p.limit));
+                               static_cast<std::size_t>(p.limit), keep);
       if (page) {
-        for (const json& rec : page->records) r.resources.push_back(take(rec));
-        finish(page->total, page->start + page->records.size(),
-               page->records.empty() ? nullptr : &page->records.back());
+        render(v, page->records, page->total, page->start + page->records.size());
         return;
       }
     }
     std::vector<Item> items;
     items.reserve(v.size());
-    // Render only what the filter and the sort read; the page's records are rendered whole.
-    std::vector<std::string> keys{"deleted", IndicatorStore::record_key(p.sort.field)};
-    for (const auto& f : filter_fields(p.filter)) keys.push_back(IndicatorStore::record_key(f));
     v.for_each(keys, [&](const json& rec) {
       if (!p.include_deleted && rec.value("deleted", false)) return;
       if (p.filter && !p.filter->matches(rec)) return;
@@ -217,12 +271,9 @@ Reply run_search(Service& s, const Call& c, const std::function<json(const json&
     }
     start = std::min(start, items.size());
     const std::size_t end = std::min(items.size(), start + static_cast<std::size_t>(p.limit));
-    json last;
-    for (std::size_t i = start; i < end; ++i) {
-      last = *v.find(items[i].id);
-      r.resources.push_back(take(last));
-    }
-    finish(items.size(), end, end > start ? &last : nullptr);
+    std::vector<RecordRef> page;
+    for (std::size_t i = start; i < end; ++i) page.push_back(v.ref(items[i].id));
+    render(v, page, items.size(), end);
   });
   return r;
 }
@@ -276,6 +327,7 @@ Reply create_indicators(Service& s, const json& items, bool ignore_warnings,
     drafts.push_back(std::move(rec));
   }
   Reply r;
+  std::vector<std::string> written;
   s.store.write(now, [&](IndicatorStore::Tx& tx) {
     std::unordered_set<std::string> seen;
     for (std::size_t i = 0; i < drafts.size(); ++i) {
@@ -301,6 +353,15 @@ Reply create_indicators(Service& s, const json& items, bool ignore_warnings,
       r = rows_reply(messages);
       return;
     }
+    // The tenant's quota of live indicators, as the API enforces it (issue 16).
+    const std::size_t live = tx.live_count();
+    const std::size_t quota = s.quota.load();
+    if (live + drafts.size() > quota) {
+      throw ApiError(400, "custom IOC limit of " + std::to_string(quota) +
+                              " reached: the tenant holds " + std::to_string(live) +
+                              " indicators and this request would add " +
+                              std::to_string(drafts.size()));
+    }
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < drafts.size(); ++i) {
       json& rec = drafts[i];
@@ -322,9 +383,13 @@ Reply create_indicators(Service& s, const json& items, bool ignore_warnings,
     for (const auto& id : ids) r.resources.push_back(*tx.find(id));
     r.status = 201;
     r.meta_extra["writes"] = {{"resources_affected", ids.size()}};
-    s.indicators_created += ids.size();
-    s.audit("indicator_create_v1", client_id, comment, ids);
+    written = std::move(ids);
   });
+  // Only a write that was made durable is counted and audited (write() throws otherwise).
+  if (!written.empty()) {
+    s.indicators_created += written.size();
+    s.audit("indicator_create_v1", client_id, comment, written);
+  }
   return r;
 }
 
@@ -386,9 +451,10 @@ Reply op_indicator_update(Service& s, const Call& c) {
     throw ApiError(400, "indicators or bulk_update (a filter and fields to change) is required");
   }
   Reply r;
+  bool audited = false;
+  std::vector<std::string> order;
   s.store.write(c.now, [&](IndicatorStore::Tx& tx) {
     std::vector<RowMessage> messages;
-    std::vector<std::string> order;
     std::unordered_map<std::string, json> changed;
     const auto touch = [&](const std::string& id, const json& base) -> json& {
       auto it = changed.find(id);
@@ -455,9 +521,12 @@ Reply op_indicator_update(Service& s, const Call& c) {
     }
     for (const auto& id : order) r.resources.push_back(*tx.find(id));
     r.meta_extra["writes"] = {{"resources_affected", order.size()}};
+    audited = true;
+  });
+  if (audited) {
     s.audit("indicator_update_v1", c.client_id,
             comment.is_string() ? comment.get<std::string>() : "", order);
-  });
+  }
   return r;
 }
 
@@ -468,8 +537,9 @@ Reply op_indicator_delete(Service& s, const Call& c) {
   query_bool(c, "from_parent");
   if (!filter && ids.empty()) throw ApiError(400, "ids or filter is required");
   Reply r;
+  bool audited = false;
+  std::vector<std::string> targets;
   s.store.write(c.now, [&](IndicatorStore::Tx& tx) {
-    std::vector<std::string> targets;
     if (filter) {  // the filter wins over ids (spec §2.2)
       const bool with_deleted = mentions_deleted(filter->fields());
       tx.for_each([&](const json& rec) {
@@ -501,8 +571,9 @@ Reply op_indicator_delete(Service& s, const Call& c) {
     }
     r.resources = targets;
     r.meta_extra["writes"] = {{"resources_affected", targets.size()}};
-    s.audit("indicator_delete_v1", c.client_id, comment, targets);
+    audited = true;
   });
+  if (audited) s.audit("indicator_delete_v1", c.client_id, comment, targets);
   return r;
 }
 
@@ -530,12 +601,12 @@ Reply op_indicator_get(Service& s, const Call& c) {
 
 Reply op_indicator_search(Service& s, const Call& c) {
   query_bool(c, "from_parent");
-  return run_search(s, c, [](const json& rec) { return rec["id"]; });
+  return run_search(s, c, PageOf::ids);
 }
 
 Reply op_indicator_combined(Service& s, const Call& c) {
   query_bool(c, "from_parent");
-  return run_search(s, c, [](const json& rec) { return rec; });
+  return run_search(s, c, PageOf::records);
 }
 
 Reply op_indicator_aggregate(Service& s, const Call& c) {

@@ -26,8 +26,10 @@ void usage(std::ostream& out) {
          "  --client-secret SECRET   API client secret (default falcon-emulator-demo-secret)\n"
          "  --region REGION          X-Cs-Region on token replies (default us-1)\n"
          "  --token-ttl SECONDS      token lifetime (default 1799)\n"
-         "  --rate-limit N[/min]     requests per minute per client (default 6000)\n"
+         "  --rate-limit N[/min]     requests per minute per customer, sliding window (default "
+         "6000)\n"
          "  --state FILE             persist indicators to FILE across restarts\n"
+         "  --quota N                live indicators the tenant may hold (default 1000000)\n"
          "  --seed N                 seed of the synthetic device/process data (default 1)\n"
          "  --control                serve the /_emulator control endpoint (loopback only)\n"
          "  --tls-cert FILE          PEM certificate; with --tls-key serves HTTPS\n"
@@ -93,6 +95,8 @@ int main(int argc, char** argv) {
       std::string v = value();
       if (v.size() > 4 && v.compare(v.size() - 4, 4, "/min") == 0) v.resize(v.size() - 4);
       o.rate_limit_per_minute = static_cast<int>(number(arg, v, 1, 100000000));
+    } else if (arg == "--quota") {
+      o.quota = static_cast<std::size_t>(number(arg, value(), 0, 1000000000000LL));
     } else if (arg == "--state") {
       o.state_file = value();
     } else if (arg == "--seed") {
@@ -146,6 +150,11 @@ int main(int argc, char** argv) {
     sigwait(&stop_signals, &sig);
     std::cout << "falcon-emulator stopping (signal " << sig << ")" << std::endl;
     emulator.stop();
+  } catch (const falcon::emulator::BindError& e) {
+    std::cerr << "falcon-emulator: " << e.what() << "\n"
+              << "falcon-emulator: choose another port with --port N (--port 0 picks a free one)"
+              << std::endl;
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "falcon-emulator: " << e.what() << std::endl;
     return 1;

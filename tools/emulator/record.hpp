@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -26,6 +27,43 @@ class NamePool {
  private:
   std::vector<std::string> list_;
   std::unordered_map<std::string, std::uint16_t> index_;
+};
+
+/// A field an index groups or sorts by, read straight from a compact record.
+enum class Field : std::uint8_t {
+  action,
+  applied_globally,
+  created_by,
+  created_on,
+  expiration,
+  expired,
+  metadata_av_hits,
+  metadata_company_name,
+  metadata_filename,
+  metadata_original_filename,
+  metadata_product_name,
+  metadata_product_version,
+  modified_by,
+  modified_on,
+  severity,
+  severity_number,
+  source,
+  type,
+  value,
+  mobile_action,
+};
+/// The Field a sort or group field name reads ("metadata.filename.raw" -> metadata_filename),
+/// or nullopt for any other name.
+std::optional<Field> field_of(std::string_view name);
+
+/// One field's value in a record, as a sort or a group sees it (no JSON built).
+struct FieldView {
+  enum class Kind : std::uint8_t { absent, boolean, number, time, text };
+  Kind kind = Kind::absent;
+  bool boolean = false;
+  double number = 0;
+  std::int64_t time = 0;  ///< ns since the epoch
+  std::string_view text;  ///< points into the record or a static table
 };
 
 struct Record {
@@ -57,8 +95,17 @@ struct Record {
   /// the id): enough for a filter that reads only them.
   nlohmann::json to_json(const std::string& id, const NamePool& names,
                          const std::vector<std::string>* only = nullptr) const;
+  /// Appends exactly what to_json(id, names).dump() gives (invalid UTF-8 replaced, as the
+  /// replies' serializer does), without building the JSON.
+  void append_json(std::string& out, const std::string& id, const NamePool& names) const;
+  /// `f` of a compact record; call only when !raw (a verbatim record is read as JSON).
+  FieldView view(Field f, const NamePool& names) const;
+  bool deleted() const;
   /// Expiry (spec §5.5): expired becomes true and action no_action.
   void expire();
 };
+
+/// Appends `s` as a JSON string (quotes included), as nlohmann's dump() writes it.
+void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace falcon::emulator

@@ -57,8 +57,8 @@ struct Emulator::Impl {
   void count_request(const httplib::Request& req);
   RateInfo rate_peek(const httplib::Request& req);
 
-  void send(const httplib::Request& req, httplib::Response& res, const Reply& reply,
-            const RateInfo& rate, const std::string& trace_id, double started) const;
+  void send(const httplib::Request& req, httplib::Response& res, Reply reply, const RateInfo& rate,
+            const std::string& trace_id, double started) const;
   void drop_connection(const httplib::Request& req, httplib::Response& res) const;
 
   /// Reads the body into req.body within max_body_bytes; false: a refusal was sent.

@@ -24,6 +24,8 @@ namespace falcon::emulator {
 struct Reply {
   int status = 200;
   nlohmann::json resources = nlohmann::json::array();
+  /// When set: the resources array as JSON text, rendered by the handler (replaces resources).
+  std::optional<std::string> resources_text;
   nlohmann::json errors = nlohmann::json::array();
   nlohmann::json pagination;                             ///< null: no meta.pagination
   nlohmann::json meta_extra = nlohmann::json::object();  ///< merged into meta (writes, ...)
@@ -53,6 +55,8 @@ struct Service {
   TokenStore tokens;
   RateLimiter limiter;
   std::atomic<std::int64_t> offset_ns{0};
+  /// Options::quota, changed at run time by POST /_emulator/quota.
+  std::atomic<std::size_t> quota{opts.quota};
   std::atomic<std::uint64_t> indicators_created{0};
   std::atomic<std::uint64_t> tokens_issued{0};
 

@@ -1,4 +1,5 @@
-// Small helpers shared by the emulator's parts: time, ids, encodings, parameter parsing.
+// Small helpers shared by the emulator's parts: ids, encodings, parameter parsing (and, through
+// fql_time.hpp, time).
 #pragma once
 
 #include <chrono>
@@ -9,10 +10,9 @@
 #include <string_view>
 #include <vector>
 
-namespace falcon::emulator {
+#include "fql_time.hpp"
 
-using Clock = std::chrono::system_clock;
-using TimePoint = std::chrono::time_point<Clock, std::chrono::nanoseconds>;
+namespace falcon::emulator {
 
 /// An error the API answers with `status` and one errors[] entry carrying `message`.
 class ApiError : public std::runtime_error {
@@ -23,20 +23,6 @@ class ApiError : public std::runtime_error {
  private:
   int status_;
 };
-
-/// Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard Hinnant's
-/// algorithms: exact for the whole calendar). Shared by the FQL time parser and util's.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d);
-
-/// Nanoseconds since the Unix epoch.
-std::int64_t to_ns(TimePoint t);
-TimePoint from_ns(std::int64_t ns);
-
-/// RFC 3339 UTC with the fraction trimmed the way Go's RFC3339Nano does ("...:18.39565409Z").
-std::string format_time(TimePoint t);
-/// Parses RFC 3339 (any fraction, Z or +hh:mm offset) or a bare YYYY-MM-DD (midnight UTC).
-std::optional<TimePoint> parse_time(std::string_view text);
 
 std::string to_lower(std::string_view s);
 std::string trim(std::string_view s);

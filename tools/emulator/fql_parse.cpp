@@ -1,56 +1,20 @@
-// FQL filters and sort keys for the emulator. The parser is a hand-written recursive descent
-// over the raw text: linear in the input, recursion bounded by kMaxDepth, so it can be fed
-// arbitrary bytes.
-#include "fql.hpp"
-#include "util.hpp"
-
+// FQL parsing: filters (a hand-written recursive descent over the raw text: linear in the input,
+// recursion bounded by kMaxDepth, so it can be fed arbitrary bytes) and sort specs.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 
+#include "fql_internal.hpp"
+
 namespace falcon::emulator {
-
-using nlohmann::json;
-
-// Named (not anonymous) because FqlFilter::Node, which has external linkage, holds these.
-namespace fql_detail {
-
-enum class Kind { String, CiString, Time, Bool, Number, StringArray };
-
-enum class Op { Eq, Ne, Gt, Ge, Lt, Le, Wild, NotWild, Text, NotText, In, NotIn };
-
-struct Literal {
-  enum class Type { String, Number, Bool, Null };
-  Type type = Type::String;
-  std::string text;  // unescaped, as written
-  std::optional<double> number;
-  std::optional<bool> boolean;
-  std::optional<FqlTime> time;
-};
-
-struct Comparison {
-  std::string path;  // canonical: ".raw" stripped
-  Kind kind = Kind::String;
-  Op op = Op::Eq;
-  bool wildcard = false;  // plain ':' with a '*' in the value
-  std::vector<Literal> values;
-};
-
-}  // namespace fql_detail
 
 using fql_detail::Comparison;
 using fql_detail::Kind;
 using fql_detail::Literal;
 using fql_detail::Op;
-
-struct FqlFilter::Node {
-  enum class Type { And, Or, Leaf };
-  Type type = Type::Leaf;
-  std::vector<std::shared_ptr<const Node>> children;
-  Comparison leaf;
-};
+using nlohmann::json;
 
 namespace {
 
@@ -94,6 +58,10 @@ const std::map<std::string, Kind, std::less<>>& field_kinds() {
   return kinds;
 }
 
+}  // namespace
+
+namespace fql_detail {
+
 std::string_view strip_raw(std::string_view field) {
   constexpr std::string_view kRaw = ".raw";
   if (field.size() > kRaw.size() && field.substr(field.size() - kRaw.size()) == kRaw) {
@@ -102,7 +70,6 @@ std::string_view strip_raw(std::string_view field) {
   return field;
 }
 
-// The kind of a filterable field, or nullopt; ".raw" only exists on string-valued fields.
 std::optional<Kind> kind_of(std::string_view field) {
   const auto& kinds = field_kinds();
   if (auto it = kinds.find(field); it != kinds.end()) return it->second;
@@ -121,7 +88,7 @@ char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-std::string to_lower(std::string_view s) {
+std::string lowered(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = lower(c);
   return out;
@@ -133,15 +100,6 @@ bool iequals(std::string_view a, std::string_view b) {
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
-}
-
-int sign(int v) {
-  return (v > 0) - (v < 0);
-}
-
-template <typename T>
-int three_way(const T& a, const T& b) {
-  return a < b ? -1 : (b < a ? 1 : 0);
 }
 
 // Strict decimal number: [-+]digits[.digits][e[-+]digits]; no hex, inf or nan.
@@ -169,199 +127,19 @@ std::optional<double> parse_number(std::string_view s) {
   if (!std::isfinite(v)) return std::nullopt;
   return v;
 }
-
-unsigned days_in_month(std::int64_t y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-// ---- evaluation -------------------------------------------------------------------------
+}  // namespace fql_detail
 
-const json* lookup(const json& record, std::string_view path) {
-  const json* cur = &record;
-  while (true) {
-    if (!cur->is_object()) return nullptr;
-    const std::size_t dot = path.find('.');
-    const std::string key(path.substr(0, dot));
-    auto it = cur->find(key);
-    if (it == cur->end()) return nullptr;
-    cur = &*it;
-    if (dot == std::string_view::npos) return cur;
-    path.remove_prefix(dot + 1);
-  }
-}
+using fql_detail::iequals;
+using fql_detail::is_space;
+using fql_detail::kind_of;
+using fql_detail::parse_number;
+using fql_detail::strip_raw;
 
-int severity_number(const json& record) {
-  const json* sev = lookup(record, "severity");
-  if (sev == nullptr || !sev->is_string()) return 0;
-  static constexpr std::string_view kNames[] = {"informational", "low", "medium", "high",
-                                                "critical"};
-  const auto& s = sev->get_ref<const std::string&>();
-  for (int i = 0; i < 5; ++i) {
-    if (iequals(s, kNames[i])) return i + 1;
-  }
-  return 0;
-}
-
-// The text a wildcard or '~' sees; nullopt for null, objects and arrays.
-std::optional<std::string> text_of(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return std::string(v.get<bool>() ? "true" : "false");
-  if (v.is_number()) return v.dump();
-  return std::nullopt;
-}
-
-// '*' matches any run of characters. Greedy with a single backtrack point: O(n*m), never
-// exponential, whatever the pattern.
-bool glob(std::string_view pat, std::string_view s, bool ci) {
-  std::size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
-  auto same = [ci](char a, char b) { return ci ? lower(a) == lower(b) : a == b; };
-  while (i < s.size()) {
-    if (p < pat.size() && pat[p] == '*') {
-      star = p++;
-      mark = i;
-    } else if (p < pat.size() && same(pat[p], s[i])) {
-      ++p;
-      ++i;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      i = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pat.size() && pat[p] == '*') ++p;
-  return p == pat.size();
-}
-
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  return to_lower(hay).find(to_lower(needle)) != std::string::npos;
-}
-
-// Three-way compare of one record value with a literal; nullopt when they cannot be compared.
-std::optional<int> compare_value(Kind kind, const json& v, const Literal& lit) {
-  if (v.is_boolean()) {
-    if (!lit.boolean) return std::nullopt;
-    return three_way(v.get<bool>(), *lit.boolean);
-  }
-  if (v.is_number()) {
-    if (!lit.number) return std::nullopt;
-    return three_way(v.get<double>(), *lit.number);
-  }
-  if (!v.is_string()) return std::nullopt;
-  const auto& s = v.get_ref<const std::string&>();
-  if (lit.time) {
-    if (auto t = parse_fql_time(s)) return three_way(*t, *lit.time);
-  }
-  if (kind == Kind::Time) return std::nullopt;
-  if (kind == Kind::Number && lit.number) {
-    if (auto n = parse_number(s)) return three_way(*n, *lit.number);
-  }
-  if (kind == Kind::Bool && lit.boolean) {
-    if (iequals(s, "true") || iequals(s, "false"))
-      return three_way(iequals(s, "true"), *lit.boolean);
-  }
-  if (kind == Kind::CiString) return sign(to_lower(s).compare(to_lower(lit.text)));
-  return sign(s.compare(lit.text));
-}
-
-bool element_matches(const Comparison& c, const json& v) {
-  const bool ci = c.kind == Kind::CiString;
-  switch (c.op) {
-    case Op::Eq:
-    case Op::Ne:
-      if (c.wildcard) {
-        auto t = text_of(v);
-        return t && glob(c.values[0].text, *t, ci);
-      }
-      [[fallthrough]];
-    case Op::In:
-    case Op::NotIn:
-      for (const Literal& lit : c.values) {
-        if (lit.type == Literal::Type::Null) continue;  // handled by the caller
-        auto r = compare_value(c.kind, v, lit);
-        if (r && *r == 0) return true;
-      }
-      return false;
-    case Op::Wild:
-    case Op::NotWild: {
-      auto t = text_of(v);
-      return t && glob(c.values[0].text, *t, ci);
-    }
-    case Op::Text:
-    case Op::NotText: {
-      auto t = text_of(v);
-      return t && contains_ci(*t, c.values[0].text);
-    }
-    case Op::Gt:
-    case Op::Ge:
-    case Op::Lt:
-    case Op::Le: {
-      auto r = compare_value(c.kind, v, c.values[0]);
-      if (!r) return false;
-      if (c.op == Op::Gt) return *r > 0;
-      if (c.op == Op::Ge) return *r >= 0;
-      if (c.op == Op::Lt) return *r < 0;
-      return *r <= 0;
-    }
-  }
-  return false;
-}
-
-bool is_negative(Op op) {
-  return op == Op::Ne || op == Op::NotWild || op == Op::NotText || op == Op::NotIn;
-}
-
-// The positive form of the comparison; negative operators are its complement, which gives
-// "no element matches" on arrays and "absent counts as not equal" on scalars.
-bool positive_match(const Comparison& c, const json& record) {
-  json derived;
-  const json* raw = nullptr;
-  if (c.path == "severity_number") {
-    derived = severity_number(record);
-    raw = &derived;
-  } else {
-    raw = lookup(record, c.path);
-  }
-  const bool wants_null = std::any_of(c.values.begin(), c.values.end(), [](const Literal& l) {
-    return l.type == Literal::Type::Null;
-  });
-
-  if (c.kind == Kind::StringArray) {
-    const bool empty = raw == nullptr || raw->is_null() || (raw->is_array() && raw->empty());
-    if (wants_null && empty) return true;
-    if (raw == nullptr || raw->is_null()) return false;
-    if (!raw->is_array()) return element_matches(c, *raw);
-    return std::any_of(raw->begin(), raw->end(),
-                       [&c](const json& e) { return element_matches(c, e); });
-  }
-  const bool absent = raw == nullptr || raw->is_null();
-  if (wants_null && absent) return true;
-  if (absent) {
-    if (c.kind != Kind::Bool) return false;
-    static const json kFalse = false;  // an absent flag is a false flag
-    return element_matches(c, kFalse);
-  }
-  return element_matches(c, *raw);
-}
-
-bool evaluate(const FqlFilter::Node& node, const json& record) {
-  switch (node.type) {
-    case FqlFilter::Node::Type::And:
-      return std::all_of(node.children.begin(), node.children.end(),
-                         [&record](const auto& ch) { return evaluate(*ch, record); });
-    case FqlFilter::Node::Type::Or:
-      return std::any_of(node.children.begin(), node.children.end(),
-                         [&record](const auto& ch) { return evaluate(*ch, record); });
-    case FqlFilter::Node::Type::Leaf:
-      break;
-  }
-  const bool positive = positive_match(node.leaf, record);
-  return is_negative(node.leaf.op) ? !positive : positive;
-}
-
-// ---- parsing ----------------------------------------------------------------------------
+namespace {
 
 using NodePtr = std::shared_ptr<const FqlFilter::Node>;
 
@@ -398,10 +176,6 @@ std::string op_name(Op op) {
 bool is_field_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '.';
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 // Characters that end an unquoted value.
@@ -677,44 +451,7 @@ class Parser {
   std::vector<std::string> fields_;
 };
 
-// ---- sorting ----------------------------------------------------------------------------
-
-int type_rank(const json& v) {
-  if (v.is_null()) return 0;
-  if (v.is_boolean()) return 1;
-  if (v.is_number()) return 2;
-  if (v.is_string()) return 3;
-  return 4;
-}
-
-int compare_sort_values(const json& a, const json& b, bool time_field) {
-  const int ra = type_rank(a), rb = type_rank(b);
-  if (ra != rb) return three_way(ra, rb);
-  switch (ra) {
-    case 1:
-      return three_way(a.get<bool>(), b.get<bool>());
-    case 2:
-      return three_way(a.get<double>(), b.get<double>());
-    case 3: {
-      const auto& sa = a.get_ref<const std::string&>();
-      const auto& sb = b.get_ref<const std::string&>();
-      if (time_field) {
-        auto ta = parse_fql_time(sa), tb = parse_fql_time(sb);
-        if (ta && tb) return three_way(*ta, *tb);
-        if (ta || tb) return ta ? 1 : -1;  // unparseable times sort with the missing ones
-      }
-      return sign(sa.compare(sb));
-    }
-    case 4:
-      return sign(a.dump().compare(b.dump()));
-    default:
-      return 0;
-  }
-}
-
 }  // namespace
-
-// ---- public API -------------------------------------------------------------------------
 
 FqlFilter FqlFilter::parse(std::string_view text) {
   return parse(text, fql_now());
@@ -726,25 +463,6 @@ FqlFilter FqlFilter::parse(std::string_view text, const FqlTime& now) {
   filter.root_ = parser.run();
   filter.fields_ = parser.take_fields();
   return filter;
-}
-
-bool FqlFilter::matches(const json& record) const {
-  return root_ == nullptr || evaluate(*root_, record);
-}
-
-const std::vector<std::string>& FqlFilter::fields() const noexcept {
-  return fields_;
-}
-
-std::optional<FqlFilter::Equality> FqlFilter::simple_equality() const {
-  if (root_ == nullptr || root_->type != Node::Type::Leaf) return std::nullopt;
-  const Comparison& c = root_->leaf;
-  if (c.op != Op::Eq || c.wildcard || c.values.size() != 1) return std::nullopt;
-  if (c.kind != Kind::String && c.kind != Kind::CiString) return std::nullopt;
-  const Literal& lit = c.values.front();
-  // On these fields only a time literal compares other than as text (see compare_value).
-  if (lit.type == Literal::Type::Null || lit.time) return std::nullopt;
-  return Equality{c.path, lit.text, c.kind == Kind::CiString};
 }
 
 const std::vector<std::string>& sort_fields() {
@@ -804,116 +522,7 @@ SortSpec SortSpec::parse(std::string_view text) {
   return spec;
 }
 
-json field_value(const json& record, std::string_view field) {
-  if (field == "severity_number") return severity_number(record);
-  const json* v = lookup(record, strip_raw(field));
-  return v == nullptr ? json(nullptr) : *v;
-}
-
-int compare_records(const json& a, const json& b, const SortSpec& sort) {
-  const auto kind = kind_of(sort.field);
-  const bool time_field = kind && *kind == Kind::Time;
-  const int r =
-      compare_sort_values(field_value(a, sort.field), field_value(b, sort.field), time_field);
-  return sort.descending ? -r : r;
-}
-
 bool is_filter_field(std::string_view field) {
   return kind_of(field).has_value();
 }
-
-std::optional<FqlTime> parse_fql_time(std::string_view s) {
-  std::size_t i = 0;
-  auto num = [&](std::size_t n, int& out) {
-    if (i + n > s.size()) return false;
-    int v = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      const char c = s[i + k];
-      if (c < '0' || c > '9') return false;
-      v = v * 10 + (c - '0');
-    }
-    out = v;
-    i += n;
-    return true;
-  };
-  auto lit = [&](char c) {
-    if (i < s.size() && s[i] == c) return ++i, true;
-    return false;
-  };
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!num(4, year) || !lit('-') || !num(2, month) || !lit('-') || !num(2, day)) {
-    return std::nullopt;
-  }
-  if (month < 1 || month > 12 || day < 1 ||
-      static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month))) {
-    return std::nullopt;
-  }
-  std::int64_t nanos = 0;
-  std::int64_t offset = 0;
-  if (i < s.size()) {
-    if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return std::nullopt;
-    ++i;
-    if (!num(2, hour) || !lit(':') || !num(2, minute)) return std::nullopt;
-    if (lit(':')) {
-      if (!num(2, second)) return std::nullopt;
-      if (lit('.') || lit(',')) {
-        const std::size_t start = i;
-        std::int64_t scale = 100000000;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-          nanos += (s[i] - '0') * scale;  // digits past the ninth fall off
-          scale /= 10;
-          ++i;
-        }
-        if (i == start) return std::nullopt;
-      }
-    }
-    if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
-    if (i < s.size()) {
-      if (s[i] == 'Z' || s[i] == 'z') {
-        ++i;
-      } else if (s[i] == '+' || s[i] == '-') {
-        const int dir = s[i++] == '-' ? -1 : 1;
-        int oh = 0, om = 0;
-        if (!num(2, oh)) return std::nullopt;
-        lit(':');
-        if (!num(2, om) || oh > 23 || om > 59) return std::nullopt;
-        offset = dir * (oh * 3600 + om * 60);
-      } else {
-        return std::nullopt;
-      }
-    }
-    if (i != s.size()) return std::nullopt;
-  }
-  FqlTime t;
-  t.seconds =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-      hour * 3600 + minute * 60 + second - offset;
-  t.nanos = static_cast<std::int32_t>(nanos);
-  return t;
-}
-
-std::string format_fql_time(const FqlTime& t) {
-  std::int64_t days = t.seconds / 86400;
-  std::int64_t rem = t.seconds % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  std::int64_t y = 0;
-  unsigned m = 0, d = 0;
-  civil_from_days(days, y, m, d);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d", static_cast<long long>(y), m, d,
-                static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
-                static_cast<int>(rem % 60));
-  std::string out = buf;
-  if (t.nanos > 0) {
-    std::snprintf(buf, sizeof buf, ".%09d", static_cast<int>(t.nanos));
-    std::string frac = buf;
-    while (frac.back() == '0') frac.pop_back();
-    out += frac;
-  }
-  return out + "Z";
-}
-
 }  // namespace falcon::emulator
