@@ -168,11 +168,18 @@ Sdk sdk_setup(const Args& a) {
   return s;
 }
 
-// What the transport did over the measured loop: `after` minus `before`.
+// What the transport did over the measured loop: `after` minus `before`; ca_loads and the peak
+// of open sockets are since the client started (the token and the warm-up call included).
 nlohmann::json transport_delta(const falcon::TransportStats& before,
                                const falcon::TransportStats& after) {
   return {{"requests", after.requests - before.requests},
           {"new_connections", after.new_connections - before.new_connections},
+          {"tls_handshakes", after.tls_handshakes - before.tls_handshakes},
+          {"tls_resumed", after.tls_resumed - before.tls_resumed},
+          {"writes_on_kept_connection",
+           after.writes_on_kept_connection - before.writes_on_kept_connection},
+          {"resends_refused", after.resends_refused - before.resends_refused},
+          {"ca_loads", after.ca_loads},
           {"peak_open_sockets", after.peak_open_sockets}};
 }
 

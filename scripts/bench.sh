@@ -79,9 +79,10 @@ step "bench_emulator_rps: indicator_get, threads, emulator in-process"
 step "bench_threads: indicator_create from 1 and 16 threads"
 "$B/bench_threads" "$SECS" 1 16 | tee "$RAW/threads_create.txt"
 
-# The HTTPS emulator's certificate: self-signed, made here for 127.0.0.1, and handed to the
-# clients as their CA bundle (Config::ca_bundle, CURLOPT_CAINFO). The system trust store is
-# never touched.
+# The HTTPS emulator's certificate: self-signed, made here for 127.0.0.1. The clients' CA bundle
+# (Config::ca_bundle, CURLOPT_CAINFO) is the system's bundle with that certificate added, the
+# size of trust store a client of the real API loads; the system trust store itself is never
+# touched.
 TLS_DIR="$BUILD/tls"
 mkdir -p "$TLS_DIR"
 if [[ ! -s "$TLS_DIR/cert.pem" || ! -s "$TLS_DIR/key.pem" ]]; then
@@ -89,10 +90,14 @@ if [[ ! -s "$TLS_DIR/cert.pem" || ! -s "$TLS_DIR/key.pem" ]]; then
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
     -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" >/dev/null 2>&1
 fi
+SYSTEM_CA="$(curl-config --ca 2>/dev/null || true)"
+[[ -r "$SYSTEM_CA" ]] || SYSTEM_CA=/etc/ssl/certs/ca-certificates.crt
+cat "$SYSTEM_CA" "$TLS_DIR/cert.pem" >"$TLS_DIR/ca-bundle.pem" 2>/dev/null ||
+  cp "$TLS_DIR/cert.pem" "$TLS_DIR/ca-bundle.pem"
 step "bench_tls: indicator_get and indicator_create over HTTPS and HTTP, libcurl floors, import"
 "$B/bench_tls" --client "$B/bench_client" --cert "$TLS_DIR/cert.pem" --key "$TLS_DIR/key.pem" \
-  --json "$RAW/tls.json" --rounds "$TLS_ROUNDS" --calls "$TLS_CALLS" --import "$TLS_IMPORT" |
-  tee "$RAW/tls.txt"
+  --ca "$TLS_DIR/ca-bundle.pem" --json "$RAW/tls.json" --rounds "$TLS_ROUNDS" \
+  --calls "$TLS_CALLS" --import "$TLS_IMPORT" | tee "$RAW/tls.txt"
 
 step "bench_sync: sync of $SYNC indicators"
 "$B/bench_sync" "$SYNC" | tee "$RAW/sync.txt"
