@@ -5,16 +5,25 @@
 //   bench_client sdk     --url U --id ID [--encoding E]
 //   bench_client threads --url U --id ID --threads T [--encoding E]
 //   bench_client page    --url U [--encoding E]
-//   bench_client bulk    --url U --count N --concurrency C [--encoding E]
-//   common: --calls N (default 2000), --client-id ID --client-secret S
+//   bench_client bulk    --url U --count N --concurrency C [--batch B] [--encoding E]
+//   bench_client create  --url U
+//   bench_client floor-write --url U --fresh 0|1
+//   common: --calls N (default 2000), --client-id ID --client-secret S, --ca PEM (https:// URLs:
+//   the CA bundle to verify the emulator with: Config::ca_bundle, CURLOPT_CAINFO for floors)
 //
 // floor: a bare libcurl keep-alive loop (no JSON decoding) sending the request it is given.
+// floor-write: bare libcurl POSTs of one new indicator each, the request the SDK's create sends;
+// --fresh 1 gives each its own connection (FRESH_CONNECT + FORBID_REUSE on one handle, so
+// libcurl's own CA cache and TLS session cache apply), --fresh 0 reuses one connection.
 // sdk: falcon::IOC::indicator_get of one id, decoded with resources_as<falcon::Indicator>().
+// create: falcon::IOC::indicator_create of one new indicator per call.
+// The SDK modes report the transport's counters (TransportStats) over the measured loop.
 // The measured part is the loop only (token fetch and one warm-up call come first).
 // --encoding: "sdk-default" leaves the SDK's own choice; anything else ("identity", "gzip",
 // "gzip, deflate", "") is applied through Config::accept_encoding when this SDK has it, else
 // through CallOptions::headers (Accept-Encoding is not a header the SDK reserves).
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -37,13 +46,15 @@ namespace {
 using falcon_bench::cpu_seconds;
 
 struct Args {
-  std::string mode, url, target, id, encoding = "sdk-default";
+  std::string mode, url, target, id, encoding = "sdk-default", ca;
   std::string client_id = "bench", client_secret = "bench-secret";
   std::vector<std::string> headers;
   long calls = 2000;
   int threads = 1;
   long count = 0;
   int concurrency = 1;
+  long batch = 0;
+  bool fresh = true;
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -82,15 +93,22 @@ Args parse(int argc, char** argv) {
       a.count = std::atol(v.c_str());
     } else if (k == "--concurrency") {
       a.concurrency = std::atoi(v.c_str());
+    } else if (k == "--batch") {
+      a.batch = std::atol(v.c_str());
+    } else if (k == "--ca") {
+      a.ca = v;
+    } else if (k == "--fresh") {
+      a.fresh = v != "0";
     } else {
       usage("unknown option " + k);
     }
   }
-  if (a.url.rfind("http://127.", 0) != 0 && a.url.rfind("http://[::1]", 0) != 0) {
-    usage("--url must be a loopback http:// URL");
-  }
+  const bool loopback = a.url.rfind("http://127.", 0) == 0 || a.url.rfind("http://[::1]", 0) == 0 ||
+                        a.url.rfind("https://127.", 0) == 0 || a.url.rfind("https://[::1]", 0) == 0;
+  if (!loopback) usage("--url must be a loopback http:// or https:// URL");
   if (a.calls < 0 || a.calls > 10'000'000 || a.threads < 1 || a.threads > 64 || a.count < 0 ||
-      a.count > 10'000'000 || a.concurrency < 1 || a.concurrency > 16) {
+      a.count > 10'000'000 || a.concurrency < 1 || a.concurrency > 16 || a.batch < 0 ||
+      a.batch > 2000) {
     usage("a count is out of range");
   }
   return a;
@@ -120,6 +138,8 @@ struct Sdk {
   falcon::Config cfg;
   falcon::CallOptions call;
   const char* applied_via = "default";
+  // The transport the Client would build from cfg, built here so its counters can be read.
+  std::shared_ptr<falcon::CurlTransport> transport;
 };
 
 Sdk sdk_setup(const Args& a) {
@@ -127,6 +147,7 @@ Sdk sdk_setup(const Args& a) {
   s.cfg.base_url = a.url;
   s.cfg.client_id = a.client_id;
   s.cfg.client_secret = a.client_secret;
+  s.cfg.ca_bundle = a.ca;
   if (a.encoding != "sdk-default") {
     if (set_config_encoding(s.cfg, a.encoding)) {
       s.applied_via = "Config::accept_encoding";
@@ -135,7 +156,31 @@ Sdk sdk_setup(const Args& a) {
       s.applied_via = "CallOptions::headers";
     }
   }
+  falcon::CurlTransportOptions o;
+  o.connect_timeout = s.cfg.connect_timeout;
+  o.timeout = s.cfg.timeout;
+  o.ssl_verify = s.cfg.ssl_verify;
+  o.ca_bundle = s.cfg.ca_bundle;
+  o.max_response_bytes = s.cfg.max_response_bytes;
+  o.accept_encoding = s.cfg.accept_encoding;
+  s.transport = std::make_shared<falcon::CurlTransport>(o);
+  s.cfg.transport = s.transport;
   return s;
+}
+
+// What the transport did over the measured loop: `after` minus `before`; ca_loads and the peak
+// of open sockets are since the client started (the token and the warm-up call included).
+nlohmann::json transport_delta(const falcon::TransportStats& before,
+                               const falcon::TransportStats& after) {
+  return {{"requests", after.requests - before.requests},
+          {"new_connections", after.new_connections - before.new_connections},
+          {"tls_handshakes", after.tls_handshakes - before.tls_handshakes},
+          {"tls_resumed", after.tls_resumed - before.tls_resumed},
+          {"writes_on_kept_connection",
+           after.writes_on_kept_connection - before.writes_on_kept_connection},
+          {"resends_refused", after.resends_refused - before.resends_refused},
+          {"ca_loads", after.ca_loads},
+          {"peak_open_sockets", after.peak_open_sockets}};
 }
 
 nlohmann::json result_base(const Args& a) {
@@ -169,6 +214,38 @@ std::size_t collect(char* data, std::size_t size, std::size_t n, void* user) {
   return size * n;
 }
 
+// The CA bundle alone, as the SDK verifies with Config::ca_bundle (no CA directory beside it).
+void floor_tls(CURL* h, const Args& a) {
+  if (a.ca.empty()) return;
+  curl_easy_setopt(h, CURLOPT_CAINFO, a.ca.c_str());
+  curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+}
+
+// Fetches a token on `h` (not measured; the same handle, so its connection carries the loop);
+// returns the Authorization header line, or "" after printing why.
+std::string floor_token(CURL* h, const Args& a, std::string& body) {
+  const std::string token_url = a.url + "/oauth2/token";
+  char* id = curl_easy_escape(h, a.client_id.c_str(), 0);
+  char* secret = curl_easy_escape(h, a.client_secret.c_str(), 0);
+  const std::string form = std::string("client_id=") + id + "&client_secret=" + secret;
+  curl_free(id);
+  curl_free(secret);
+  curl_easy_setopt(h, CURLOPT_URL, token_url.c_str());
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, form.c_str());
+  const CURLcode rc = curl_easy_perform(h);
+  if (rc != CURLE_OK) {
+    std::fprintf(stderr, "bench_client %s: token request failed: %s\n", a.mode.c_str(),
+                 curl_easy_strerror(rc));
+    return "";
+  }
+  const auto tok = nlohmann::json::parse(body, nullptr, false);
+  if (!tok.is_object() || !tok.contains("access_token") || !tok["access_token"].is_string()) {
+    std::fprintf(stderr, "bench_client %s: no access_token in the token reply\n", a.mode.c_str());
+    return "";
+  }
+  return "Authorization: Bearer " + tok["access_token"].get<std::string>();
+}
+
 int floor_loop(const Args& a) {
   if (a.target.empty() || a.target[0] != '/') usage("floor needs --target /path?query");
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -183,26 +260,10 @@ int floor_loop(const Args& a) {
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60'000L);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &collect);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+  floor_tls(h, a);
 
-  // Token (not measured), on the same handle so the same connection carries the loop.
-  const std::string token_url = a.url + "/oauth2/token";
-  char* id = curl_easy_escape(h, a.client_id.c_str(), 0);
-  char* secret = curl_easy_escape(h, a.client_secret.c_str(), 0);
-  const std::string form = std::string("client_id=") + id + "&client_secret=" + secret;
-  curl_free(id);
-  curl_free(secret);
-  curl_easy_setopt(h, CURLOPT_URL, token_url.c_str());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, form.c_str());
-  if (curl_easy_perform(h) != CURLE_OK) {
-    std::fprintf(stderr, "bench_client floor: token request failed\n");
-    return 1;
-  }
-  const auto tok = nlohmann::json::parse(body, nullptr, false);
-  if (!tok.is_object() || !tok.contains("access_token") || !tok["access_token"].is_string()) {
-    std::fprintf(stderr, "bench_client floor: no access_token in the token reply\n");
-    return 1;
-  }
-  const std::string auth = "Authorization: Bearer " + tok["access_token"].get<std::string>();
+  const std::string auth = floor_token(h, a, body);
+  if (auth.empty()) return 1;
 
   // Everything constant is set once; the loop only performs.
   curl_slist* list = nullptr;
@@ -243,6 +304,82 @@ int floor_loop(const Args& a) {
   return failed == 0 ? 0 : 1;
 }
 
+// A value no earlier run has created: the emulator's store outlives each client process.
+std::string unique_value(long i) {
+  static const std::string run =
+      std::to_string(getpid()) + "-" +
+      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
+  return "w" + run + "-" + std::to_string(i) + ".create.bench.example";
+}
+
+nlohmann::json create_item(long i) {
+  return {{"type", "domain"},  {"value", unique_value(i)}, {"action", "detect"},
+          {"severity", "low"}, {"platforms", {"windows"}}, {"applied_globally", true}};
+}
+
+// Bare libcurl creates: the SDK's create request (same route, body and headers), one per loop.
+int floor_write_loop(const Args& a) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  CURL* h = curl_easy_init();
+  if (h == nullptr) return 1;
+  std::string body;
+  body.reserve(16384);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60'000L);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &collect);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+  floor_tls(h, a);
+  const std::string auth = floor_token(h, a, body);
+  if (auth.empty()) return 1;
+
+  curl_slist* list = nullptr;
+  for (const char* hd : {"Accept: application/json", "Content-Type: application/json",
+                         "User-Agent: falcon-cpp/bench", "Expect:"}) {
+    list = curl_slist_append(list, hd);
+  }
+  list = curl_slist_append(list, auth.c_str());
+  const std::string url = a.url + "/iocs/entities/indicators/v1";
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(h, CURLOPT_POST, 1L);
+  if (a.encoding != "sdk-default") curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, a.encoding.c_str());
+  // --fresh 1: a connection of its own for every write, closed after it.
+  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, a.fresh ? 1L : 0L);
+  curl_easy_setopt(h, CURLOPT_FORBID_REUSE, a.fresh ? 1L : 0L);
+
+  long failed = 0, connects = 0, next = 0;
+  std::string request;
+  auto one = [&] {
+    body.clear();
+    request = nlohmann::json{{"indicators", {create_item(next++)}}}.dump();
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.c_str());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.size()));
+    long status = 0, n = 0;
+    if (curl_easy_perform(h) != CURLE_OK ||
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
+        (status != 200 && status != 201) || body.empty()) {
+      ++failed;
+    }
+    if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n) == CURLE_OK) connects += n;
+  };
+  one();  // warm-up
+  connects = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  const double c0 = cpu_seconds();
+  for (long i = 0; i < a.calls; ++i) one();
+  const double cpu = cpu_seconds() - c0;
+  const double wall = since(t0);
+  auto out = result_base(a);
+  out["fresh"] = a.fresh;
+  out["failed"] = failed;
+  out["new_connections"] = connects;
+  curl_slist_free_all(list);
+  curl_easy_cleanup(h);
+  finish(out, cpu, wall, a.calls, std::nullopt);
+  return failed == 0 ? 0 : 1;
+}
+
 // ---- SDK loops -----------------------------------------------------------------------------
 
 bool get_one(const falcon::IOC& ioc, const falcon::IndicatorGetOptions& get,
@@ -261,6 +398,7 @@ int sdk_loop(const Args& a) {
   get.ids = falcon::StringList{a.id};
   const bool warm = get_one(ioc, get, s.call);  // token + first call, not measured
   long failed = warm ? 0 : 1;
+  const auto stats0 = s.transport->stats();
   falcon_bench::InstructionCounter ic;
   const auto t0 = std::chrono::steady_clock::now();
   const double c0 = cpu_seconds();
@@ -274,7 +412,38 @@ int sdk_loop(const Args& a) {
   auto out = result_base(a);
   out["failed"] = failed;
   out["encoding_applied_via"] = s.applied_via;
+  out["transport"] = transport_delta(stats0, s.transport->stats());
   finish(out, cpu, wall, a.calls, instr);
+  return failed == 0 ? 0 : 1;
+}
+
+int create_loop(const Args& a) {
+  Sdk s = sdk_setup(a);
+  const falcon::IOC ioc(s.cfg);
+  long next = 0, failed = 0;
+  auto one = [&] {
+    const auto item = create_item(next++);
+    falcon::IndicatorCreateOptions o;
+    o.type = item["type"].get<std::string>();
+    o.value = item["value"].get<std::string>();
+    o.action = item["action"].get<std::string>();
+    o.severity = item["severity"].get<std::string>();
+    o.platforms = falcon::StringList{"windows"};
+    o.applied_globally = true;
+    const auto r = ioc.indicator_create(o, s.call);
+    if (!r.ok() || r.resources().size() != 1) ++failed;
+  };
+  one();  // token + first call, not measured
+  const auto stats0 = s.transport->stats();
+  const auto t0 = std::chrono::steady_clock::now();
+  const double c0 = cpu_seconds();
+  for (long i = 0; i < a.calls; ++i) one();
+  const double cpu = cpu_seconds() - c0;
+  const double wall = since(t0);
+  auto out = result_base(a);
+  out["failed"] = failed;
+  out["transport"] = transport_delta(stats0, s.transport->stats());
+  finish(out, cpu, wall, a.calls, std::nullopt);
   return failed == 0 ? 0 : 1;
 }
 
@@ -355,14 +524,23 @@ int bulk_loop(const Args& a) {
   }
   falcon::BulkOptions bo;
   bo.concurrency = static_cast<std::size_t>(a.concurrency);
+  bo.batch_size = static_cast<std::size_t>(a.batch);
   bo.call = s.call;
+  // The token (and over https the first handshake) before the measured part, as in the loops.
+  if (const auto e = ioc.client().login()) {
+    std::fprintf(stderr, "bench_client bulk: login failed: %s\n", e->describe().c_str());
+    return 1;
+  }
+  const auto stats0 = s.transport->stats();
   const auto t0 = std::chrono::steady_clock::now();
   const double c0 = cpu_seconds();
   const auto r = falcon::bulk_create(ioc, items, bo);
   const double cpu = cpu_seconds() - c0;
   const double wall = since(t0);
   auto out = result_base(a);
+  out["transport"] = transport_delta(stats0, s.transport->stats());
   out["concurrency"] = a.concurrency;
+  out["batch"] = a.batch;
   out["created"] = r.succeeded();
   out["requests"] = r.requests;
   out["failed"] = r.failed();
@@ -381,6 +559,8 @@ int main(int argc, char** argv) {
     if (a.mode == "threads") return threads_loop(a);
     if (a.mode == "page") return page_loop(a);
     if (a.mode == "bulk") return bulk_loop(a);
+    if (a.mode == "create") return create_loop(a);
+    if (a.mode == "floor-write") return floor_write_loop(a);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_client %s: %s\n", a.mode.c_str(), e.what());
     return 1;

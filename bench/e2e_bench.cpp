@@ -36,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_proc.hpp"
 #include "bench_util.hpp"
 #include "emulator.hpp"
 
@@ -48,108 +49,18 @@ using nlohmann::json;
 const char* kClientId = "bench";
 const char* kClientSecret = "bench-secret";
 
-// ---- the emulator in a child process, driven over two pipes, one command per line ----------
+// ---- the emulator in a child process (bench_proc.hpp) ----------------------------------------
 
-struct EmulatorProcess {
-  pid_t pid = -1;
-  int to = -1, from = -1;
-  std::string url;
+using falcon_bench::EmulatorProcess;
+using falcon_bench::Run;
 
-  std::string ask(const std::string& cmd) {
-    const std::string line = cmd + "\n";
-    if (write(to, line.data(), line.size()) < 0) std::exit(1);
-    std::string out;
-    char c = 0;
-    while (read(from, &c, 1) == 1 && c != '\n') out += c;
-    return out;
-  }
-  json counters() { return json::parse(ask("counters")); }
-};
-
-[[noreturn]] void emulator_child(int in, int out) {
+EmulatorProcess start_emulator() {
   falcon::emulator::Options o;
   o.client_id = kClientId;
   o.client_secret = kClientSecret;
   o.rate_limit_per_minute = 100'000'000;
   o.keep_alive_timeout_seconds = 60;
-  falcon::emulator::Emulator emu(o);
-  emu.start();
-  auto say = [&](const std::string& s) {
-    const std::string line = s + "\n";
-    if (write(out, line.data(), line.size()) < 0) std::_Exit(1);
-  };
-  say(emu.base_url());
-  std::string cmd;
-  char c = 0;
-  while (read(in, &c, 1) == 1) {
-    if (c != '\n') {
-      cmd += c;
-      continue;
-    }
-    if (cmd == "quit") break;
-    if (cmd == "counters") {
-      const auto k = emu.counters();
-      say(json{{"connections", k.connections},
-               {"requests", k.requests_total},
-               {"indicators", emu.indicator_count()},
-               {"cpu_s", falcon_bench::cpu_seconds()},
-               {"maxrss_kib", falcon_bench::peak_rss_kib()}}
-              .dump());
-    } else if (cmd == "reset") {
-      emu.reset();
-      say("{}");
-    } else if (cmd.rfind("preload ", 0) == 0) {
-      // Fills the store up to N indicators without HTTP; answers the first new id.
-      const long target = std::atol(cmd.c_str() + 8);
-      std::string first;
-      long have = static_cast<long>(emu.indicator_count());
-      while (have < target) {
-        json items = json::array();
-        for (long i = 0; i < 1000 && have + i < target; ++i) {
-          items.push_back({{"type", "domain"},
-                           {"value", "p" + std::to_string(have + i) + ".preload.bench.example"},
-                           {"action", "detect"},
-                           {"severity", "medium"},
-                           {"description", "preloaded by bench_e2e"},
-                           {"platforms", {"windows", "mac", "linux"}},
-                           {"tags", {"bench"}},
-                           {"applied_globally", true}});
-        }
-        const auto ids = emu.add_indicators(items);
-        if (first.empty() && !ids.empty()) first = ids.front();
-        have += static_cast<long>(ids.size());
-      }
-      say(json{{"first_id", first}}.dump());
-    } else {
-      say("{\"error\":\"unknown command\"}");
-    }
-    cmd.clear();
-  }
-  emu.stop();
-  std::_Exit(0);
-}
-
-EmulatorProcess start_emulator() {
-  int a[2], b[2];
-  if (pipe(a) != 0 || pipe(b) != 0) std::exit(1);
-  EmulatorProcess e;
-  e.pid = fork();
-  if (e.pid == 0) {
-    close(a[1]);
-    close(b[0]);
-    emulator_child(a[0], b[1]);
-  }
-  close(a[0]);
-  close(b[1]);
-  e.to = a[1];
-  e.from = b[0];
-  char c = 0;
-  while (read(e.from, &c, 1) == 1 && c != '\n') e.url += c;
-  if (e.url.empty()) {
-    std::fprintf(stderr, "bench_e2e: the emulator did not start\n");
-    std::exit(1);
-  }
-  return e;
+  return falcon_bench::start_emulator(o);
 }
 
 // ---- a probe server: records the exact request head of each GET a client sends ---------------
@@ -269,57 +180,11 @@ class Probe {
 
 // ---- client processes ---------------------------------------------------------------------
 
-struct Run {
-  json out;  // the client's JSON line (null when it printed none)
-  long maxrss_kib = 0;
-  int exit_code = -1;
-  json emu_before, emu_after;
-};
-
 std::string client_path;
 EmulatorProcess* emulator = nullptr;
 
 Run run_client(const std::vector<std::string>& args, bool count_emulator = true) {
-  Run r;
-  if (count_emulator) r.emu_before = emulator->counters();
-  int p[2];
-  if (pipe(p) != 0) std::exit(1);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-  posix_spawn_file_actions_addclose(&fa, p[0]);
-  std::vector<std::string> all{client_path};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : all) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, client_path.c_str(), &fa, nullptr, argv.data(), environ) != 0) {
-    std::fprintf(stderr, "bench_e2e: cannot start %s\n", client_path.c_str());
-    std::exit(1);
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  close(p[1]);
-  std::string text;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(p[0], buf, sizeof(buf))) > 0) text.append(buf, static_cast<std::size_t>(n));
-  close(p[0]);
-  int status = 0;
-  rusage ru{};
-  wait4(pid, &status, 0, &ru);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  r.maxrss_kib = ru.ru_maxrss;
-  const auto nl = text.find_last_of('\n', text.size() >= 2 ? text.size() - 2 : 0);
-  const std::string last = nl == std::string::npos ? text : text.substr(nl + 1);
-  r.out = json::parse(last, nullptr, false);
-  if (r.out.is_discarded()) r.out = nullptr;
-  if (count_emulator) r.emu_after = emulator->counters();
-  if (r.exit_code != 0 || r.out.is_null()) {
-    std::fprintf(stderr, "bench_e2e: client %s exited %d\n", args.empty() ? "" : args[0].c_str(),
-                 r.exit_code);
-  }
-  return r;
+  return falcon_bench::run_client(client_path, args, count_emulator ? emulator : nullptr);
 }
 
 // Instructions the client executes, counted by valgrind's callgrind (deterministic, whatever
@@ -375,9 +240,7 @@ double callgrind_per_call(std::vector<std::string> args) {
   return static_cast<double>(large - small) / static_cast<double>(kLong - kShort);
 }
 
-double emu_delta(const Run& r, const char* key) {
-  return r.emu_after.value(key, 0.0) - r.emu_before.value(key, 0.0);
-}
+using falcon_bench::emu_delta;
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;

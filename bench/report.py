@@ -171,6 +171,50 @@ def main():
             f"{row['client_cores_busy']:.2f}, emulator {row['emulator_cores_busy']:.2f} -> "
             f"bound by {row['bound_by']}")
 
+    # (6) reads and writes over HTTPS and HTTP next to libcurl floors (bench_tls, issue 17).
+    tls = load(os.path.join(a.raw, "tls.json")) if os.path.exists(
+        os.path.join(a.raw, "tls.json")) else None
+    for row in (tls or {}).get("per_call", []):
+        sec = f"one call at a time over {row['scheme']} (bench_tls)"
+        m = row["modes"]
+        rt = row["ratios"]
+
+        def us(mode):
+            return m[mode]["cpu_us_per_call"]
+
+        def counts(mode):
+            c = m[mode]["counts_last_round"]
+            client = c.get("client", {})
+            parts = [f"emulator connections {c.get('emulator_connections', 0):.0f}"]
+            for k in ("new_connections", "tls_handshakes", "tls_resumed", "ca_loads",
+                      "writes_on_kept_connection"):
+                if k in client:
+                    parts.append(f"{k} {client[k]}")
+            return ", ".join(parts)
+
+        note = f"median of {row['rounds']} rounds of {row['calls_per_round']} calls"
+        create_to_get = rt["sdk_create_to_sdk_get"]
+        fig(sec, "indicator_create, client CPU per call (floor: indicator_get)", us("sdk-create"),
+            "us", us("sdk-get"), create_to_get,
+            "<= 2x indicator_get" if row["scheme"] == "https" else None,
+            ("met" if create_to_get is not None and create_to_get <= 2 else "missed")
+            if row["scheme"] == "https" else "reported", f"{note}; {counts('sdk-create')}")
+        fig(sec, "indicator_get, client CPU per call (floor: bare libcurl, kept connection)",
+            us("sdk-get"), "us", us("floor-read"), rt["sdk_get_to_floor_read"], None, "reported",
+            counts("sdk-get"))
+        fig(sec, "indicator_create vs bare libcurl create, fresh connection each",
+            us("sdk-create"), "us", us("floor-write-fresh"), rt["sdk_create_to_floor_write_fresh"],
+            None, "reported", counts("floor-write-fresh"))
+        fig(sec, "indicator_create vs bare libcurl create, kept connection", us("sdk-create"),
+            "us", us("floor-write-reused"), rt["sdk_create_to_floor_write_reused"], None,
+            "reported", counts("floor-write-reused"))
+    for row in (tls or {}).get("import", []):
+        sec = f"bulk_create of {row['indicators']:,} indicators (bench_tls)"
+        fig(sec, f"{row['scheme']}, batches of {row['batch']}: client CPU",
+            row["client_cpu_s"], "s", None, None, None, "reported",
+            f"{row['requests']} requests, {row['client_cpu_us_per_request']:.0f} us a request, "
+            f"{row['wall_s']:.2f} s wall, emulator connections {row['emulator_connections']:.0f}")
+
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     doc = {
         "date": now,
@@ -185,7 +229,7 @@ def main():
         "loadavg_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "ok": bool(e2e.get("ok", False)),
         "figures": figures,
-        "raw": {"e2e": e2e, "decode": dec},
+        "raw": {"e2e": e2e, "decode": dec, "tls": tls},
     }
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "latest.json"), "w") as f:
@@ -217,7 +261,8 @@ def main():
             f"{fmt(x['ratio'], 'x') if x['ratio'] is not None else ''} | {x['target'] or ''} | "
             f"{x['status']} | {x['note']} |")
     lines += ["", "## Raw output of the other benchmarks", ""]
-    names = ["sdk.txt", "page_encoding.txt", "emulator_rps.txt", "threads_create.txt", "sync.txt"]
+    names = ["sdk.txt", "page_encoding.txt", "emulator_rps.txt", "threads_create.txt", "sync.txt",
+             "tls.txt"]
     names += sorted(os.path.basename(p) for p in glob.glob(os.path.join(a.raw, "emulator_*.txt"))
                     if os.path.basename(p) != "emulator_rps.txt")
     for name in names:

@@ -105,11 +105,12 @@ endif()
 if(_falcon_type STREQUAL "SHARED_LIBRARY")
   # libcurl is an implementation detail of the shared library; `--static` still gets it.
   set(FALCON_PC_REQUIRES "nlohmann_json >= 3.11.0")
-  set(FALCON_PC_REQUIRES_PRIVATE "libcurl >= 7.85.0, simdjson >= 3.0.0")
+  set(FALCON_PC_REQUIRES_PRIVATE "libcurl >= 7.85.0, libssl, libcrypto, simdjson >= 3.0.0")
   set(FALCON_PC_LIBS "")
   set(FALCON_PC_LIBS_PRIVATE "-pthread")
 else()
-  set(FALCON_PC_REQUIRES "nlohmann_json >= 3.11.0, libcurl >= 7.85.0, simdjson >= 3.0.0")
+  set(FALCON_PC_REQUIRES
+      "nlohmann_json >= 3.11.0, libcurl >= 7.85.0, libssl, libcrypto, simdjson >= 3.0.0")
   set(FALCON_PC_REQUIRES_PRIVATE "")
   set(FALCON_PC_LIBS "-pthread")
   set(FALCON_PC_LIBS_PRIVATE "")
@@ -152,7 +153,7 @@ set(CPACK_DEBIAN_PROGRAMS_PACKAGE_SECTION net)
 # Headers include nlohmann/json; the CMake config file and a static library need libcurl >= 7.85
 # (CURLOPT_PROTOCOLS_STR).
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "nlohmann-json3-dev (>= 3.11), libcurl4-openssl-dev (>= 7.85) | libcurl-dev, libsimdjson-dev (>= 3.0)")
+    "nlohmann-json3-dev (>= 3.11), libcurl4-openssl-dev (>= 7.85) | libcurl-dev, libssl-dev, libsimdjson-dev (>= 3.0)")
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "C++ SDK for the CrowdStrike Falcon IOC API (library)
  falcon-cpp calls every operation of the Falcon custom IOC API with typed methods, connection
  reuse, token renewal, retries and rate-limit handling. This package has the shared library.")

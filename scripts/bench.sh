@@ -40,16 +40,17 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFALCON_BUILD_BENCH=
   -DFALCON_BUILD_TESTS=OFF -DFALCON_BUILD_EXAMPLES=OFF -DFALCON_BUILD_TOOLS=OFF \
   "${launcher[@]}" >"$RAW/configure.log"
 TARGETS=(bench_client bench_e2e bench_decode bench_sdk bench_threads bench_emulator_rps bench_sync
-         bench_page_encoding bench_emulator_scale bench_emulator_state)
+         bench_page_encoding bench_emulator_scale bench_emulator_state bench_tls)
 ninja -C "$BUILD" -j"$JOBS" "${TARGETS[@]}"
 B="$BUILD/bench"
 
 if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   ROUNDS=2 CALLS=500 PAGE_SMALL=2000 PAGE_LARGE=5000 BULK=5000 THREAD_CALLS=1000 SYNC=2000
-  SDK_MIN_TIME=0.05 SECS=1
+  SDK_MIN_TIME=0.05 SECS=1 TLS_ROUNDS=2 TLS_CALLS=100 TLS_IMPORT=2000
 else
   ROUNDS="${BENCH_ROUNDS:-7}" CALLS="${BENCH_CALLS:-2000}" PAGE_SMALL=10000 PAGE_LARGE=100000
   BULK=100000 THREAD_CALLS=4000 SYNC=100000 SDK_MIN_TIME=0.5 SECS=2
+  TLS_ROUNDS=5 TLS_CALLS=500 TLS_IMPORT=20000
 fi
 ENCODINGS="${BENCH_ENCODINGS:-sdk-default,identity,gzip}"
 
@@ -77,6 +78,26 @@ step "bench_emulator_rps: indicator_get, threads, emulator in-process"
 
 step "bench_threads: indicator_create from 1 and 16 threads"
 "$B/bench_threads" "$SECS" 1 16 | tee "$RAW/threads_create.txt"
+
+# The HTTPS emulator's certificate: self-signed, made here for 127.0.0.1. The clients' CA bundle
+# (Config::ca_bundle, CURLOPT_CAINFO) is the system's bundle with that certificate added, the
+# size of trust store a client of the real API loads; the system trust store itself is never
+# touched.
+TLS_DIR="$BUILD/tls"
+mkdir -p "$TLS_DIR"
+if [[ ! -s "$TLS_DIR/cert.pem" || ! -s "$TLS_DIR/key.pem" ]]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+    -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" >/dev/null 2>&1
+fi
+SYSTEM_CA="$(curl-config --ca 2>/dev/null || true)"
+[[ -r "$SYSTEM_CA" ]] || SYSTEM_CA=/etc/ssl/certs/ca-certificates.crt
+cat "$SYSTEM_CA" "$TLS_DIR/cert.pem" >"$TLS_DIR/ca-bundle.pem" 2>/dev/null ||
+  cp "$TLS_DIR/cert.pem" "$TLS_DIR/ca-bundle.pem"
+step "bench_tls: indicator_get and indicator_create over HTTPS and HTTP, libcurl floors, import"
+"$B/bench_tls" --client "$B/bench_client" --cert "$TLS_DIR/cert.pem" --key "$TLS_DIR/key.pem" \
+  --ca "$TLS_DIR/ca-bundle.pem" --json "$RAW/tls.json" --rounds "$TLS_ROUNDS" \
+  --calls "$TLS_CALLS" --import "$TLS_IMPORT" | tee "$RAW/tls.txt"
 
 step "bench_sync: sync of $SYNC indicators"
 "$B/bench_sync" "$SYNC" | tee "$RAW/sync.txt"

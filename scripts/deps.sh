@@ -7,11 +7,10 @@ packages=(cmake ninja-build g++ pkgconf libcurl4-openssl-dev nlohmann-json3-dev 
           libgmock-dev libcpp-httplib-dev libssl-dev openssl ca-certificates)
 # simdjson: the fast JSON validation and typed decoding of replies (src/response.cpp).
 packages+=(libsimdjson-dev)
-# Civil dates for the rulebook's timestamps (header-only; src/indicators.cpp).
-packages+=(libhowardhinnant-date-dev)
 packages+=(doxygen)  # the `docs` target (API reference), run by test.sh
 
-# Civil dates for RFC 3339 times (header-only): the emulator's time parser (tools/emulator).
+# Civil dates for RFC 3339 times (header-only): the rulebook (src/indicators.cpp) and the
+# emulator's time parser (tools/emulator).
 packages+=(libhowardhinnant-date-dev)
 
 # The falcon-ioc CLI parses its arguments with CLI11 (header-only).

@@ -4,7 +4,15 @@
 // Hot path: a handle is configured once when created; a call sets only what differs per
 // request (URL, method, body, timeout) and rebuilds the header list only when the headers
 // changed (in practice: when the token does).
+// Writes (HttpRequest::fresh_connection) may go on a kept connection, but never twice: see
+// on_prereq. Over TLS with libcurl's OpenSSL backend the CA store is built once per transport
+// and handed to every new connection (on_ssl_ctx); docs/design-notes.md, "Writes over HTTPS".
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/opensslv.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +21,8 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "falcon/http.hpp"
@@ -25,6 +35,13 @@ constexpr std::size_t kMaxUrl = 8192;
 // Bytes kept free after a reply body so a SIMD JSON parser may read past its end
 // (simdjson's SIMDJSON_PADDING); see response.cpp.
 constexpr std::size_t kBodyPadding = 64;
+// A write goes on a kept connection only when it has been idle for less than this (libcurl's
+// CURLOPT_MAXAGE_CONN, whole seconds: 0 means under one second); an older one is closed and a
+// new one opened. Far below any server's keep-alive timeout, so a server closing an idle
+// connection just as a write starts on it (which would fail the write) does not happen.
+constexpr long kWriteMaxIdleSeconds = 0;
+// libcurl's default for everything else.
+constexpr long kReadMaxIdleSeconds = 118;
 }  // namespace internal
 
 namespace {
@@ -51,6 +68,7 @@ struct Sink {
   HttpResponse* response = nullptr;
   std::size_t max_bytes = 0;
   bool too_big = false;
+  bool status_seen = false;  // a status line arrived since the request was last sent
   std::size_t received = 0;
   std::vector<std::string> blocks;  // chunked replies only; joined at the end
 
@@ -112,6 +130,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
   std::string_view line(data, n);
   if (line.rfind("HTTP/", 0) == 0) {
     sink->response->headers.clear();  // a new response (after a redirect or 100 Continue)
+    sink->status_seen = true;
     return n;
   }
   auto colon = line.find(':');
@@ -183,6 +202,127 @@ Error curl_error(CURLcode code, const char* detail, bool sent, const Sink& sink,
   return e;
 }
 
+// ---- TLS: one CA store per transport --------------------------------------------------------
+//
+// libcurl 7.x builds a new SSL_CTX for every new connection and fills its certificate store from
+// CURLOPT_CAINFO/CAPATH (the system bundle is ~140 PEM certificates: milliseconds of CPU); its
+// own CA cache (CURLOPT_CA_CACHE_TIMEOUT) lives in the easy handle's private multi handle, so it
+// is lost with the handle. Here the store is built once, on the first TLS connection, and every
+// later SSL_CTX takes a reference to it (SSL_CTX_set1_cert_store; an X509_STORE is safe to share
+// between threads). libcurl is then told to load nothing itself, so a connection whose callback
+// did not run would fail verification rather than pass it.
+
+// True when libcurl's TLS backend is the OpenSSL this file is compiled against: the SSL_CTX*
+// libcurl hands to CURLOPT_SSL_CTX_FUNCTION is then one this code may use.
+bool curl_uses_our_openssl() {
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  if (info == nullptr || info->ssl_version == nullptr) return false;
+  const std::string_view v(info->ssl_version);     // "OpenSSL/3.0.19"; "(OpenSSL/..) X" when not
+  constexpr std::string_view prefix = "OpenSSL/";  // the selected backend of a multi-SSL build
+  if (v.substr(0, prefix.size()) != prefix) return false;
+  unsigned long major = 0;
+  for (std::size_t i = prefix.size(); i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i) {
+    major = major * 10 + static_cast<unsigned long>(v[i] - '0');
+  }
+  return major == (OPENSSL_VERSION_NUMBER >> 28) && major == (OpenSSL_version_num() >> 28);
+}
+
+int ssl_ctx_index() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+int ssl_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+struct TlsShared {
+  bool verify = true;
+  std::string ca_bundle;                  // empty: libcurl's built-in defaults below
+  std::string default_file, default_dir;  // CURLINFO_CAINFO / CURLINFO_CAPATH
+  std::mutex mu;
+  X509_STORE* store = nullptr;  // one reference owned here
+  std::string load_error;       // why the last load failed
+  std::atomic<std::uint64_t> ca_loads{0};
+  std::atomic<std::uint64_t> handshakes{0};
+  std::atomic<std::uint64_t> resumed{0};
+
+  ~TlsShared() {
+    if (store != nullptr) X509_STORE_free(store);
+  }
+
+  // The shared store, built on first use; nullptr (and load_error) when it cannot be.
+  X509_STORE* get_store() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (store != nullptr) return store;
+    X509_STORE* s = X509_STORE_new();
+    if (s == nullptr) {
+      load_error = "out of memory";
+      return nullptr;
+    }
+    // Config::ca_bundle alone when given (not the system store beside it); otherwise what
+    // libcurl itself would load: its built-in bundle file and directory.
+    const std::string& file = ca_bundle.empty() ? default_file : ca_bundle;
+    const std::string dir = ca_bundle.empty() ? default_dir : std::string();
+    ERR_clear_error();
+    int ok = 1;
+    if (file.empty() && dir.empty()) {
+      ok = X509_STORE_set_default_paths(s);
+    } else {
+      ok = X509_STORE_load_locations(s, file.empty() ? nullptr : file.c_str(),
+                                     dir.empty() ? nullptr : dir.c_str());
+    }
+    if (ok != 1) {
+      char reason[256] = {0};
+      ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
+      ERR_clear_error();
+      load_error = "cannot load CA certificates from '" + (file.empty() ? dir : file) + "'" +
+                   (reason[0] != '\0' ? std::string(": ") + reason : std::string());
+      X509_STORE_free(s);
+      return nullptr;
+    }
+    // As libcurl sets them on the store it builds: prefer the trust store's issuers, and let an
+    // intermediate in the store anchor a chain.
+    X509_STORE_set_flags(s, X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN);
+    store = s;
+    ca_loads.fetch_add(1);
+    return store;
+  }
+
+  std::string last_load_error() {
+    std::lock_guard<std::mutex> lock(mu);
+    return load_error;
+  }
+};
+
+// Counts each connection's handshake once (a TLS 1.3 session ticket arriving later may report
+// HANDSHAKE_DONE again), and whether it resumed a session.
+void on_tls_info(const SSL* ssl, int where, int) {
+  if ((where & SSL_CB_HANDSHAKE_DONE) == 0) return;
+  SSL* s = const_cast<SSL*>(ssl);  // ex_data is set through a non-const pointer
+  if (SSL_get_ex_data(s, ssl_index()) != nullptr) return;
+  auto* tls = static_cast<TlsShared*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ctx_index()));
+  if (tls == nullptr) return;
+  SSL_set_ex_data(s, ssl_index(), tls);
+  tls->handshakes.fetch_add(1);
+  if (SSL_session_reused(s) == 1) tls->resumed.fetch_add(1);
+}
+
+// CURLOPT_SSL_CTX_FUNCTION: runs for every new TLS connection, after libcurl set the context up
+// and before the handshake.
+CURLcode on_ssl_ctx(CURL*, void* ssl_ctx, void* user) {
+  auto* tls = static_cast<TlsShared*>(user);
+  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  if (tls->verify) {
+    X509_STORE* store = tls->get_store();
+    if (store == nullptr) return CURLE_SSL_CACERT_BADFILE;
+    SSL_CTX_set1_cert_store(ctx, store);  // takes its own reference
+  }
+  SSL_CTX_set_ex_data(ctx, ssl_ctx_index(), tls);
+  if (SSL_CTX_get_info_callback(ctx) == nullptr) SSL_CTX_set_info_callback(ctx, &on_tls_info);
+  return CURLE_OK;
+}
+
 // One pooled easy handle with everything that stays the same from call to call.
 struct Conn {
   EasyHandle handle;
@@ -191,7 +331,12 @@ struct Conn {
   Slist header_list;
   std::vector<std::pair<std::string, std::string>> header_fields;  // what header_list holds
   long timeout_ms = -1;
+  long max_idle_s = -1;
   bool follow = false;
+  bool guarded = false;    // CURLOPT_PREREQFUNCTION is set: on_prereq sees every send
+  bool no_resend = false;  // this call's request must not be sent twice
+  int sends = 0;           // times libcurl started sending this call's request
+  bool resend_refused = false;
 
   // Rebuilds the curl header list only when `headers` differ from the last call's.
   void set_headers(const Headers& headers) {
@@ -220,6 +365,23 @@ struct Conn {
   }
 };
 
+// CURLOPT_PREREQFUNCTION: runs each time libcurl is about to send the request, on a new or a
+// kept connection. libcurl sends a request again, unasked, when a kept connection dies before a
+// byte of reply (the server may well have acted on the first copy); that is a second send with
+// no status line since the first. For a write it is refused, so a write is sent at most once
+// whatever connection it goes on. A redirect's new request follows a status line: not refused.
+int on_prereq(void* user, char*, char*, int, int) {
+  auto* c = static_cast<Conn*>(user);
+  const bool resend = c->sends > 0 && !c->sink.status_seen;
+  ++c->sends;
+  c->sink.status_seen = false;
+  if (resend && c->no_resend) {
+    c->resend_refused = true;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
+}
+
 }  // namespace
 
 struct CurlTransport::Impl {
@@ -232,6 +394,9 @@ struct CurlTransport::Impl {
   std::atomic<std::uint64_t> connections{0};
   std::atomic<std::uint64_t> open_sockets{0};
   std::atomic<std::uint64_t> peak_open_sockets{0};
+  std::atomic<std::uint64_t> writes_on_kept{0};
+  std::atomic<std::uint64_t> resends_refused{0};
+  std::unique_ptr<TlsShared> tls;  // null: libcurl's TLS backend is not our OpenSSL
 
   static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
     static_cast<Impl*>(user)->share_locks[static_cast<std::size_t>(data)].lock();
@@ -288,7 +453,16 @@ struct CurlTransport::Impl {
     if (!opt.proxy.empty()) curl_easy_setopt(h, CURLOPT_PROXY, opt.proxy.c_str());
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt.ssl_verify ? 1L : 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt.ssl_verify ? 2L : 0L);
-    if (!opt.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt.ca_bundle.c_str());
+    if (tls != nullptr && curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &on_ssl_ctx) == CURLE_OK) {
+      curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, tls.get());
+      // The shared store is the only one: libcurl loads no file or directory of its own.
+      curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
+      curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+    } else if (!opt.ca_bundle.empty()) {
+      curl_easy_setopt(h, CURLOPT_CAINFO, opt.ca_bundle.c_str());
+    }
+    c->guarded = curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, &on_prereq) == CURLE_OK &&
+                 curl_easy_setopt(h, CURLOPT_PREREQDATA, c.get()) == CURLE_OK;
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
     curl_easy_setopt(h, CURLOPT_POSTREDIR, static_cast<long>(CURL_REDIR_POST_ALL));
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -339,6 +513,24 @@ CurlTransport::CurlTransport(CurlTransportOptions options) : impl_(std::make_uni
           0});
     }
   }
+  if (curl_uses_our_openssl()) {
+    auto tls = std::make_unique<TlsShared>();
+    tls->verify = impl_->options.ssl_verify;
+    tls->ca_bundle = impl_->options.ca_bundle;
+    // libcurl's built-in CA locations, read from a handle before anything overrides them.
+    if (CURL* probe = curl_easy_init()) {
+      char* path = nullptr;
+      if (curl_easy_getinfo(probe, CURLINFO_CAINFO, &path) == CURLE_OK && path != nullptr) {
+        tls->default_file = path;
+      }
+      path = nullptr;
+      if (curl_easy_getinfo(probe, CURLINFO_CAPATH, &path) == CURLE_OK && path != nullptr) {
+        tls->default_dir = path;
+      }
+      curl_easy_cleanup(probe);
+    }
+    impl_->tls = std::move(tls);
+  }
   impl_->share = curl_share_init();
   if (impl_->share != nullptr) {
     curl_share_setopt(impl_->share, CURLSHOPT_LOCKFUNC, &Impl::lock);
@@ -360,15 +552,24 @@ TransportStats CurlTransport::stats() const {
   s.new_connections = impl_->connections.load();
   s.open_sockets = impl_->open_sockets.load();
   s.peak_open_sockets = impl_->peak_open_sockets.load();
+  s.writes_on_kept_connection = impl_->writes_on_kept.load();
+  s.resends_refused = impl_->resends_refused.load();
+  if (impl_->tls != nullptr) {
+    s.ca_loads = impl_->tls->ca_loads.load();
+    s.tls_handshakes = impl_->tls->handshakes.load();
+    s.tls_resumed = impl_->tls->resumed.load();
+  }
   return s;
 }
 
 TransportResult CurlTransport::send(const HttpRequest& request) {
   TransportResult result;
   std::unique_ptr<Conn> conn = impl_->acquire();
-  if (request.fresh_connection && conn) {
-    // A write must not reuse a connection; closing the handle's idle one first (instead of
-    // letting FRESH_CONNECT open a second beside it) keeps one connection per busy thread.
+  // A write goes on the handle's kept connection when on_prereq can stop libcurl from sending
+  // it twice. Without that guard it takes a fresh connection: on a new handle, closing the idle
+  // one first (rather than FRESH_CONNECT opening a second beside it) keeps one per busy thread.
+  const bool write = request.fresh_connection;
+  if (write && conn && !conn->guarded) {
     conn.reset();
     conn = impl_->make_conn();
   }
@@ -401,8 +602,16 @@ TransportResult CurlTransport::send(const HttpRequest& request) {
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     conn->follow = false;
   }
-  // A fresh handle has no connection to reuse; FRESH_CONNECT makes sure of it.
-  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, request.fresh_connection ? 1L : 0L);
+  const bool fresh = write && !conn->guarded;
+  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+  conn->no_resend = write;
+  conn->sends = 0;
+  conn->resend_refused = false;
+  const long max_idle = write ? internal::kWriteMaxIdleSeconds : internal::kReadMaxIdleSeconds;
+  if (max_idle != conn->max_idle_s) {
+    curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, max_idle);
+    conn->max_idle_s = max_idle;
+  }
 
   // HTTPGET/POST reset the previous call's method; CUSTOMREQUEST names any other verb.
   if (request.method == "GET") {
@@ -430,14 +639,31 @@ TransportResult CurlTransport::send(const HttpRequest& request) {
     impl_->connections.fetch_add(static_cast<std::uint64_t>(connects));
   }
   if (rc != CURLE_OK) {
-    curl_off_t pretransfer = 0;
-    curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-    const bool sent = pretransfer > 0;
-    result.error = curl_error(rc, conn->errbuf, sent, sink, request.url.size());
+    if (conn->resend_refused) {
+      impl_->resends_refused.fetch_add(1);
+      result.error = Error{ErrorKind::transport,
+                           "the connection closed after the request was sent and before any "
+                           "reply; a write is never sent twice, so it was not sent again (it "
+                           "may or may not have been applied)",
+                           "",
+                           true,
+                           {},
+                           0};
+    } else {
+      curl_off_t pretransfer = 0;
+      curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+      const bool sent = pretransfer > 0;
+      result.error = curl_error(rc, conn->errbuf, sent, sink, request.url.size());
+      if (rc == CURLE_SSL_CACERT_BADFILE && impl_->tls != nullptr) {
+        const std::string why = impl_->tls->last_load_error();
+        if (!why.empty()) result.error->message = why;
+      }
+    }
     result.response = HttpResponse{};
     // A handle whose transfer failed may hold a broken connection: drop it.
     return result;
   }
+  if (write && connects == 0) impl_->writes_on_kept.fetch_add(1);
   sink.finish();
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

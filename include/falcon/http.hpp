@@ -41,9 +41,12 @@ struct HttpRequest {
   std::chrono::milliseconds timeout{0};
   /// Follow 3xx replies (only the OAuth2 calls set this).
   bool follow_redirects = false;
-  /// Send on a new connection. Set for non-idempotent requests: libcurl silently resends a
+  /// Never send this request twice. Set for non-idempotent requests: libcurl silently resends a
   /// request once when a reused keep-alive connection turns out to be dead, which for a create
-  /// whose first copy did reach the server would write twice.
+  /// whose first copy did reach the server would write twice. CurlTransport sends such a request
+  /// on a connection used less than a second ago, or on a new one, and refuses libcurl's resend
+  /// (the call fails with Error::request_sent set); without that guard it opens a new
+  /// connection. A custom transport must never send it twice either.
   bool fresh_connection = false;
 };
 
@@ -94,15 +97,29 @@ struct TransportStats {
   std::uint64_t open_sockets = 0;     ///< Sockets open right now (idle keep-alive ones included).
   /// Most sockets open at once since construction: what the transport held at its peak.
   std::uint64_t peak_open_sockets = 0;
+  /// Writes (HttpRequest::fresh_connection) that went on a kept connection.
+  std::uint64_t writes_on_kept_connection = 0;
+  /// Writes whose connection died after sending and that libcurl would have sent again:
+  /// refused, and reported as a transport error with request_sent.
+  std::uint64_t resends_refused = 0;
+  /// CA certificate stores built (the CA bundle read and parsed): at most one per transport
+  /// with libcurl's OpenSSL backend, whatever the number of connections and threads.
+  std::uint64_t ca_loads = 0;
+  /// TLS handshakes completed, one per new TLS connection (OpenSSL backend).
+  std::uint64_t tls_handshakes = 0;
+  /// Of tls_handshakes, those that resumed an earlier session (no certificate exchange).
+  std::uint64_t tls_resumed = 0;
 };
 
-/// The default transport: libcurl easy handles pooled and sharing one connection cache, DNS
-/// cache and TLS session cache, so keep-alive connections are reused across calls and threads.
+/// The default transport: pooled libcurl easy handles, each keeping its connection, sharing one
+/// DNS cache, one TLS session cache and (with libcurl's OpenSSL backend) one CA store loaded on
+/// the first TLS connection, so keep-alive connections are reused across calls and threads.
 /// @par Thread safety
 /// send() may be called from any number of threads at once.
 class CurlTransport final : public HttpTransport {
  public:
-  /// Sets up the shared connection, DNS and TLS session caches; no connection is opened yet.
+  /// Sets up the shared DNS and TLS session caches; no connection is opened and no file read
+  /// yet.
   explicit CurlTransport(CurlTransportOptions options = {});
   ~CurlTransport() override;
   CurlTransport(const CurlTransport&) = delete;

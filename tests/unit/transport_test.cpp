@@ -11,9 +11,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "falcon/http.hpp"
@@ -50,6 +53,9 @@ class LoopbackServer {
     });
     server_.Get("/redirect", [](const httplib::Request&, httplib::Response& res) {
       res.set_redirect("/echo", 302);
+    });
+    server_.Post("/redirect", [](const httplib::Request&, httplib::Response& res) {
+      res.set_redirect("/echo", 307);  // the same method and body, elsewhere
     });
     server_.Get("/status/503", [](const httplib::Request&, httplib::Response& res) {
       res.status = 503;
@@ -95,6 +101,103 @@ class LoopbackServer {
   mutable std::mutex mu_;
   std::set<int> ports_;
 };
+
+// A keep-alive HTTP/1.1 server that answers every request but one: request number `close_on`
+// (1-based, counted across connections) is read in full and its connection closed without a
+// byte of reply, as a server that dies right after acting on a request does.
+class ClosingServer {
+ public:
+  explicit ClosingServer(int close_on) : close_on_(close_on) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd_, 8) != 0) {
+      throw std::runtime_error("ClosingServer: cannot listen");
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~ClosingServer() {
+    ::shutdown(fd_, SHUT_RDWR);  // wakes accept()
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  int requests() const { return requests_.load(); }
+  int connections() const { return connections_.load(); }
+
+ private:
+  void serve() {
+    for (;;) {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      ++connections_;
+      timeval tv{5, 0};
+      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      std::thread([this, c] { handle(c); }).detach();
+    }
+  }
+  void handle(int c) {
+    std::string buf;
+    char chunk[4096];
+    for (;;) {
+      std::size_t end;
+      while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+        const ssize_t n = ::recv(c, chunk, sizeof chunk, 0);
+        if (n <= 0) return finish(c);
+        buf.append(chunk, static_cast<std::size_t>(n));
+      }
+      std::size_t length = 0;
+      const std::string head = buf.substr(0, end);
+      const auto at = head.find("Content-Length: ");
+      if (at != std::string::npos) length = std::strtoul(head.c_str() + at + 16, nullptr, 10);
+      while (buf.size() < end + 4 + length) {
+        const ssize_t n = ::recv(c, chunk, sizeof chunk, 0);
+        if (n <= 0) return finish(c);
+        buf.append(chunk, static_cast<std::size_t>(n));
+      }
+      buf.erase(0, end + 4 + length);
+      if (++requests_ == close_on_) return finish(c);
+      const std::string reply =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+      if (::send(c, reply.data(), reply.size(), MSG_NOSIGNAL) < 0) return finish(c);
+    }
+  }
+  static void finish(int c) {
+    ::shutdown(c, SHUT_RDWR);
+    ::close(c);
+  }
+
+  int close_on_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<int> requests_{0};
+  std::atomic<int> connections_{0};
+};
+
+falcon::HttpRequest post_write(const std::string& url) {
+  falcon::HttpRequest req;
+  req.method = "POST";
+  req.url = url;
+  req.headers.emplace("Content-Type", "application/json");
+  req.body = std::string(R"({"indicators":[{"type":"domain","value":"once.example"}]})");
+  req.fresh_connection = true;
+  return req;
+}
+
+falcon::HttpRequest get(const std::string& url) {
+  falcon::HttpRequest req;
+  req.method = "GET";
+  req.url = url;
+  return req;
+}
 
 }  // namespace
 
@@ -335,17 +438,85 @@ TEST(CurlTransport, SocketGaugeCountsWhatIsOpen) {
     ASSERT_TRUE(transport.send(req).ok());
   }
   EXPECT_EQ(transport.stats().open_sockets, 1u) << "the keep-alive connection stays open";
-  // A write takes a fresh connection and closes the idle one first: never two at once.
-  falcon::HttpRequest write;
-  write.method = "POST";
-  write.url = server.url("/echo");
-  write.body = std::string("{}");
-  write.fresh_connection = true;
-  ASSERT_TRUE(transport.send(write).ok());
+  // A write right after goes on the same connection (it cannot be sent twice there).
+  ASSERT_TRUE(transport.send(post_write(server.url("/echo"))).ok());
   const auto s = transport.stats();
-  EXPECT_EQ(s.new_connections, 2u);
+  EXPECT_EQ(s.new_connections, 1u);
+  EXPECT_EQ(s.writes_on_kept_connection, 1u);
   EXPECT_EQ(s.open_sockets, 1u);
   EXPECT_EQ(s.peak_open_sockets, 1u);
+  EXPECT_EQ(server.distinct_client_ports(), 1u);
+}
+
+// The guarantee writes rest on: the server reads a write on a kept connection and closes it
+// without replying. libcurl would send the request again on a new connection (it cannot know
+// the first copy was acted on); the transport refuses, and says the request was sent.
+TEST(CurlTransport, AWriteOnAKeptConnectionIsNeverSentTwice) {
+  ClosingServer server(2);
+  falcon::CurlTransport transport;
+  ASSERT_TRUE(transport.send(get(server.url("/x"))).ok());
+  const auto r = transport.send(post_write(server.url("/x")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->kind, falcon::ErrorKind::transport);
+  EXPECT_TRUE(r.error->request_sent);
+  EXPECT_NE(r.error->message.find("never sent twice"), std::string::npos) << r.error->message;
+  EXPECT_EQ(server.requests(), 2) << "the write reached the server once";
+  EXPECT_EQ(transport.stats().resends_refused, 1u);
+  EXPECT_EQ(transport.stats().open_sockets, 0u);
+  // libcurl connects before it asks the guard, so the refused resend opened (and closed) a
+  // connection that carried nothing. The next call opens its own and works.
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_TRUE(transport.send(post_write(server.url("/x"))).ok());
+  EXPECT_EQ(server.requests(), 3);
+  EXPECT_EQ(server.connections(), 3);
+}
+
+// The same closed connection under a read: libcurl's resend is welcome there, and is what the
+// guard above stops for writes (three requests reach the server, the third on a new connection).
+TEST(CurlTransport, AReadOnAKeptConnectionIsSentAgainByLibcurl) {
+  ClosingServer server(2);
+  falcon::CurlTransport transport;
+  ASSERT_TRUE(transport.send(get(server.url("/x"))).ok());
+  const auto r = transport.send(get(server.url("/x")));
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  EXPECT_EQ(server.requests(), 3);
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(transport.stats().resends_refused, 0u);
+}
+
+// A write goes on a kept connection only when it was used under a second ago; an older one is
+// closed first and the write opens its own (one socket at a time either way).
+TEST(CurlTransport, AWriteAfterAnIdleSecondOpensItsOwnConnection) {
+  LoopbackServer server;
+  falcon::CurlTransport transport;
+  ASSERT_TRUE(transport.send(get(server.url("/echo"))).ok());
+  std::this_thread::sleep_for(1100ms);  // past the write idle limit (the input, not a timing)
+  ASSERT_TRUE(transport.send(post_write(server.url("/echo"))).ok());
+  const auto s = transport.stats();
+  EXPECT_EQ(s.new_connections, 2u);
+  EXPECT_EQ(s.writes_on_kept_connection, 0u);
+  EXPECT_EQ(s.open_sockets, 1u);
+  EXPECT_EQ(s.peak_open_sockets, 1u);
+  // Reads keep using an idle connection for much longer.
+  std::this_thread::sleep_for(1100ms);
+  ASSERT_TRUE(transport.send(get(server.url("/echo"))).ok());
+  EXPECT_EQ(transport.stats().new_connections, 2u);
+}
+
+// A redirect the caller asked to follow is a new request after a reply, not a resend: a write
+// that follows one is not refused.
+TEST(CurlTransport, AFollowedRedirectOfAWriteIsNotAResend) {
+  LoopbackServer server;
+  falcon::CurlTransport transport;
+  auto req = post_write(server.url("/redirect"));
+  req.follow_redirects = true;
+  const auto r = transport.send(req);
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  EXPECT_EQ(r.response.status, 200);
+  const auto echo = nlohmann::json::parse(r.response.body);
+  EXPECT_EQ(echo["method"], "POST");
+  EXPECT_EQ(echo["body"], *req.body);
+  EXPECT_EQ(transport.stats().resends_refused, 0u);
 }
 
 // A coding is offered only when this libcurl decodes it; otherwise every compressed reply would
