@@ -8,10 +8,13 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <cmath>
 #include <mutex>
+#include <utility>
 
 #include "falcon/models.hpp"
+#include "indicator_fields.hpp"
 
 namespace falcon {
 
@@ -179,81 +182,56 @@ void decode(element obj, IndicatorMetadata& m) {
   }
 }
 
+void take(element v, std::optional<IndicatorMetadata>& out) {
+  out.reset();
+  if (v.type() == element_type::OBJECT) decode(v, out.emplace());
+}
+
+// The record keys of api.IndicatorV1, from the rulebook's field table: each key's setter, in
+// buckets by first letter so a key costs one or two comparisons (this runs for every key of
+// every record of every page).
+using Setter = void (*)(element, Indicator&);
+struct KeySetter {
+  std::string_view key;
+  Setter set;
+};
+
+template <std::size_t I>
+void set_field(element v, Indicator& i) {
+  take(v, std::get<I>(internal::kFieldRows).record(i));
+}
+
+template <std::size_t... I>
+std::array<std::vector<KeySetter>, 128> build_setters(std::index_sequence<I...>) {
+  std::array<std::vector<KeySetter>, 128> buckets;
+  auto add = [&](auto index) {
+    constexpr std::size_t kI = decltype(index)::value;
+    const auto& row = std::get<kI>(internal::kFieldRows);
+    if constexpr (internal::reaches<decltype(row.record), Indicator>) {
+      if constexpr (std::is_lvalue_reference_v<decltype(row.record(std::declval<Indicator&>()))>) {
+        if (row.field.record) {
+          buckets[static_cast<unsigned char>(row.field.key.front()) & 0x7f].push_back(
+              {row.field.key, &set_field<kI>});
+        }
+      }
+    }
+  };
+  (add(std::integral_constant<std::size_t, I>{}), ...);
+  return buckets;
+}
+
 void decode(element obj, Indicator& i) {
   if (obj.type() != element_type::OBJECT) return;
+  static const auto kSetters = build_setters(std::make_index_sequence<internal::kFieldCount>{});
   const simdjson::dom::object fields = obj.get_object().value();
   for (auto field : fields) {
     const std::string_view k = field.key;
-    const element v = field.value;
-    switch (k.empty() ? '\0' : k.front()) {
-      case 'a':
-        if (k == "action")
-          take(v, i.action);
-        else if (k == "applied_globally")
-          take(v, i.applied_globally);
+    if (k.empty() || static_cast<unsigned char>(k.front()) >= 128) continue;
+    for (const KeySetter& ks : kSetters[static_cast<unsigned char>(k.front())]) {
+      if (ks.key == k) {
+        ks.set(field.value, i);
         break;
-      case 'c':
-        if (k == "created_on")
-          take(v, i.created_on);
-        else if (k == "created_by")
-          take(v, i.created_by);
-        break;
-      case 'd':
-        if (k == "description")
-          take(v, i.description);
-        else if (k == "deleted")
-          take(v, i.deleted);
-        break;
-      case 'e':
-        if (k == "expiration")
-          take(v, i.expiration);
-        else if (k == "expired")
-          take(v, i.expired);
-        break;
-      case 'f':
-        if (k == "from_parent") take(v, i.from_parent);
-        break;
-      case 'h':
-        if (k == "host_groups") take(v, i.host_groups);
-        break;
-      case 'i':
-        if (k == "id") take(v, i.id);
-        break;
-      case 'm':
-        if (k == "mobile_action")
-          take(v, i.mobile_action);
-        else if (k == "modified_on")
-          take(v, i.modified_on);
-        else if (k == "modified_by")
-          take(v, i.modified_by);
-        else if (k == "metadata") {
-          i.metadata.reset();
-          if (v.type() == element_type::OBJECT) decode(v, i.metadata.emplace());
-        }
-        break;
-      case 'p':
-        if (k == "platforms")
-          take(v, i.platforms);
-        else if (k == "parent_cid_name")
-          take(v, i.parent_cid_name);
-        break;
-      case 's':
-        if (k == "severity")
-          take(v, i.severity);
-        else if (k == "source")
-          take(v, i.source);
-        break;
-      case 't':
-        if (k == "type")
-          take(v, i.type);
-        else if (k == "tags")
-          take(v, i.tags);
-        break;
-      case 'v':
-        if (k == "value") take(v, i.value);
-        break;
-      default:
-        break;
+      }
     }
   }
 }

@@ -52,8 +52,8 @@ int cmd_login(const Global& g) {
   if (auto e = client.login()) throw CliError{kError, "login failed: " + e->describe()};
   const std::string url = client.base_url();
   std::string cloud = "custom";
-  for (const char* name : {"us-1", "us-2", "us-3", "eu-1", "us-gov-1", "us-gov-2"}) {
-    if (falcon::cloud_base_url(name) == url) cloud = name;
+  for (std::string_view name : falcon::cloud_names()) {
+    if (falcon::cloud_base_url(name) == url) cloud = std::string(name);
   }
   json out = {{"base_url", url}, {"cloud", cloud}};
   if (auto exp = client.token_expiry()) {
