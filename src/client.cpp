@@ -1,6 +1,7 @@
 // Client: the call pipeline. A request is built once; each attempt asks the token manager for a
 // token, sends, and lets decide() (retry.hpp) choose what follows, all inside the call's deadline.
 #include "falcon/client.hpp"
+#include "falcon/version.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -16,7 +17,7 @@
 namespace falcon {
 
 const char* version() noexcept {
-  return FALCON_VERSION;
+  return FALCON_CPP_VERSION_STRING;
 }
 
 namespace {
@@ -300,7 +301,7 @@ Client::Client(Config config) : impl_(std::make_shared<Impl>()) {
   }
   if (cfg.access_token) im.rt.redactor.add(*cfg.access_token, true);
   auto resolved = resolve_base_url(cfg.base_url);
-  const std::string sdk_header = std::string("falcon-cpp/") + FALCON_VERSION;
+  const std::string sdk_header = std::string("falcon-cpp/") + FALCON_CPP_VERSION_STRING;
   im.common.emplace("User-Agent", cfg.user_agent.empty() ? sdk_header : cfg.user_agent);
   im.common.emplace("CrowdStrike-SDK", sdk_header);
   im.common.emplace("Accept", "application/json");
