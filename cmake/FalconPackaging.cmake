@@ -48,6 +48,7 @@ if(_falcon_type STREQUAL "SHARED_LIBRARY" AND FALCON_STATIC_TOO)
   target_link_libraries(falcon_static PUBLIC ${_pub} PRIVATE ${_all})
   target_include_directories(falcon_static
     PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+           $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
            $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
     PRIVATE $<TARGET_PROPERTY:falcon,INCLUDE_DIRECTORIES>)
   target_compile_definitions(falcon_static PRIVATE
@@ -55,6 +56,11 @@ if(_falcon_type STREQUAL "SHARED_LIBRARY" AND FALCON_STATIC_TOO)
   target_compile_features(falcon_static PUBLIC cxx_std_17)
   falcon_target_defaults(falcon_static)
   list(APPEND _falcon_targets falcon_static)
+endif()
+
+# Embedded in another project (FALCON_INSTALL off), the libraries are all it gets.
+if(NOT FALCON_INSTALL)
+  return()
 endif()
 
 # --- Install rules ------------------------------------------------------------------------------
@@ -69,7 +75,10 @@ install(TARGETS ${_falcon_targets} EXPORT falcon-cppTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY include/falcon DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
+install(DIRECTORY include/falcon DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev
+        PATTERN "*.in" EXCLUDE)
+install(FILES ${PROJECT_BINARY_DIR}/include/falcon/version.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/falcon COMPONENT dev)
 install(EXPORT falcon-cppTargets NAMESPACE falcon::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/falcon-cpp COMPONENT dev)
 configure_package_config_file(cmake/falcon-cppConfig.cmake.in
@@ -123,6 +132,11 @@ install(FILES ${PROJECT_BINARY_DIR}/falcon-cpp.pc ${PROJECT_BINARY_DIR}/falcon-c
         DESTINATION ${_pcdir} COMPONENT dev)
 
 # --- CPack: Debian packages ---------------------------------------------------------------------
+# Only for falcon-cpp's own packages: include(CPack) writes CPackConfig.cmake at the top of the
+# build tree, which a parent project's own include(CPack) would fight over.
+if(NOT FALCON_PACKAGE)
+  return()
+endif()
 # cmake -DBUILD_SHARED_LIBS=ON -DCMAKE_INSTALL_PREFIX=/usr ... && cpack -G DEB gives
 #   libfalcon-cpp<soversion>  the shared library
 #   libfalcon-cpp-dev         headers, CMake and pkg-config files, libfalcon_testing, examples

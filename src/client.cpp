@@ -2,6 +2,7 @@
 // (attempts.hpp); before each attempt the token manager gives a token, and the reply the loop
 // returns is turned into a Response here.
 #include "falcon/client.hpp"
+#include "falcon/version.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -18,7 +19,7 @@
 namespace falcon {
 
 const char* version() noexcept {
-  return FALCON_VERSION;
+  return FALCON_CPP_VERSION_STRING;
 }
 
 namespace {
@@ -249,7 +250,7 @@ Client::Client(Config config) : impl_(std::make_shared<Impl>()) {
   }
   if (cfg.access_token) im.rt.redactor.add(*cfg.access_token, true);
   auto resolved = resolve_base_url(cfg.base_url);
-  const std::string sdk_header = std::string("falcon-cpp/") + FALCON_VERSION;
+  const std::string sdk_header = std::string("falcon-cpp/") + FALCON_CPP_VERSION_STRING;
   im.common.emplace("User-Agent", cfg.user_agent.empty() ? sdk_header : cfg.user_agent);
   im.common.emplace("CrowdStrike-SDK", sdk_header);
   im.common.emplace("Accept", "application/json");

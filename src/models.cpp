@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "indicator_fields.hpp"
+#include "json_number.hpp"
 
 namespace falcon {
 
@@ -10,15 +11,28 @@ namespace {
 
 using nlohmann::json;
 
+// get<T>() for every field type but integers.
+template <typename T>
+std::optional<T> read(const json& v) {
+  try {
+    return v.get<T>();
+  } catch (const json::exception&) {
+    // A value of an unexpected type is left unset rather than failing the whole record.
+    return std::nullopt;
+  }
+}
+// Integers never through get<std::int64_t>(): its cast of a float out of range (1e30) is
+// undefined behaviour. Out of range or not a number: unset.
+template <>
+std::optional<std::int64_t> read<std::int64_t>(const json& v) {
+  return internal::json_number_to_int64(v);
+}
+
 template <typename T>
 void get_opt(const json& j, const char* key, std::optional<T>& out) {
   auto it = j.find(key);
   if (it != j.end() && !it->is_null()) {
-    try {
-      out = it->get<T>();
-    } catch (const json::exception&) {
-      // A value of an unexpected type is left unset rather than failing the whole record.
-    }
+    if (auto v = read<T>(*it)) out = std::move(*v);
   }
 }
 
@@ -26,10 +40,7 @@ template <typename T>
 void get_or(const json& j, const char* key, T& out) {
   auto it = j.find(key);
   if (it != j.end() && !it->is_null()) {
-    try {
-      out = it->get<T>();
-    } catch (const json::exception&) {
-    }
+    if (auto v = read<T>(*it)) out = std::move(*v);
   }
 }
 

@@ -10,11 +10,16 @@
 
 #include <array>
 #include <cmath>
+#include <atomic>
+#include <cctype>
+#include <charconv>
 #include <mutex>
 #include <utility>
 
 #include "falcon/models.hpp"
 #include "indicator_fields.hpp"
+#include "json_number.hpp"
+#include "strings.hpp"
 
 namespace falcon {
 
@@ -40,10 +45,10 @@ std::optional<std::int64_t> to_int(std::string_view s) {
   return internal::decimal_int64(s);
 }
 
+// A number (out of int64's range: nullopt, never a cast of it) or a string of digits.
 std::optional<std::int64_t> json_int(const nlohmann::json* j) {
   if (j == nullptr) return std::nullopt;
-  if (j->is_number_integer()) return j->get<std::int64_t>();
-  if (j->is_number_float()) return static_cast<std::int64_t>(j->get<double>());
+  if (j->is_number()) return internal::json_number_to_int64(*j);
   if (j->is_string()) return to_int(j->get_ref<const std::string&>());
   return std::nullopt;
 }
@@ -125,19 +130,16 @@ void take(element v, std::optional<bool>& out) {
     out.reset();
   }
 }
-// A JSON number as nlohmann's get<int64_t>() reads it (a double is truncated); a double out of
-// int64's range, undefined behaviour there, is nullopt here. Anything else: nullopt.
+// A JSON number as internal::json_number_to_int64 reads it on the nlohmann path (a double
+// truncated; anything out of int64's range nullopt). Anything else: nullopt.
 std::optional<std::int64_t> number_as_int64(element v) {
   switch (v.type()) {
     case element_type::INT64:
       return v.get_int64().value();
     case element_type::UINT64:
-      return static_cast<std::int64_t>(v.get_uint64().value());
-    case element_type::DOUBLE: {
-      const double d = v.get_double().value();
-      if (std::isfinite(d) && d >= -9.2e18 && d <= 9.2e18) return static_cast<std::int64_t>(d);
-      return std::nullopt;
-    }
+      return internal::uint64_to_int64(v.get_uint64().value());
+    case element_type::DOUBLE:
+      return internal::double_to_int64(v.get_double().value());
     default:
       return std::nullopt;
   }
@@ -331,7 +333,8 @@ std::vector<ApiError> Response::api_errors() const {
   for (const auto& e : errors()) {
     if (!e.is_object()) continue;
     ApiError a;
-    if (auto c = json_int(member(e, "code"))) a.code = static_cast<int>(*c);
+    // A code outside int's range is as good as none: 0.
+    if (auto c = json_int(member(e, "code"))) a.code = internal::int64_to_int(*c).value_or(0);
     if (const auto* m = member(e, "message"); m != nullptr && m->is_string()) a.message = *m;
     if (const auto* i = member(e, "id"); i != nullptr && i->is_string()) a.id = *i;
     out.push_back(std::move(a));

@@ -21,14 +21,14 @@ struct ClientAccess;
 
 /// Per-call overrides.
 struct CallOptions {
-  std::optional<RetryPolicy> retry;                  ///< Replaces Config::retry for this call.
-  std::optional<std::chrono::milliseconds> timeout;  ///< Replaces Config::timeout per attempt.
+  std::optional<RetryPolicy> retry{};                  ///< Replaces Config::retry for this call.
+  std::optional<std::chrono::milliseconds> timeout{};  ///< Replaces Config::timeout per attempt.
   /// Replaces Config::deadline (the whole call, retries and waits included); 0: no limit.
-  std::optional<std::chrono::milliseconds> deadline;
+  std::optional<std::chrono::milliseconds> deadline{};
   /// Extra request headers. Names must be HTTP tokens and values free of CR, LF and NUL; Host,
   /// Authorization, Content-Length and Transfer-Encoding cannot be set. A header that breaks
   /// these rules is a validation error and nothing is sent.
-  Headers headers;
+  Headers headers{};
 };
 
 /// A fully built API request, ready for the client to authorise and send.

@@ -17,3 +17,4 @@
 #include "falcon/ranges.hpp"
 #include "falcon/response.hpp"
 #include "falcon/sync.hpp"
+#include "falcon/version.hpp"

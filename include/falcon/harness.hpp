@@ -18,9 +18,9 @@ namespace falcon {
 struct CommandOptions {
   /// Query parameters: scalars, booleans and arrays (repeated keys); a comma-separated string
   /// for an array parameter is split.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
   /// JSON body, sent as given. Never sent on GET or DELETE, where it is a validation error.
-  std::optional<nlohmann::json> body;
+  std::optional<nlohmann::json> body{};
 };
 
 /// The Uber class.

@@ -27,65 +27,69 @@ namespace falcon {
 /// keys; in a body, as a JSON array.
 using StringList = std::vector<std::string>;
 
+// Every member of the option structs has a default member initializer (`{}`): C++20 callers
+// name only the fields they set (`ioc.indicator_create({.type = "domain", ...})`), and GCC's
+// -Wmissing-field-initializers (-Wextra) warns about each member left out that has none.
+
 /// Options of indicator_aggregate (indicator_aggregate_v1). Every field except from_parent,
 /// parameters and body goes into the single msa.AggregateQueryRequest body object. The spec
 /// describes none of the body fields; the notes follow the Elasticsearch aggregations they mirror.
 struct IndicatorAggregateOptions {
   /// Body `date_ranges`: [{"from":..,"to":..}] (msa.DateRangeSpec, strings), for date_range.
-  std::optional<nlohmann::json> date_ranges;
+  std::optional<nlohmann::json> date_ranges{};
   /// Body `exclude`: terms to leave out of the buckets.
-  std::optional<std::string> exclude;
+  std::optional<std::string> exclude{};
   /// Body `extended_bounds`: {"min":..,"max":..} (msa.ExtendedBoundsSpec, strings).
-  std::optional<nlohmann::json> extended_bounds;
+  std::optional<nlohmann::json> extended_bounds{};
   /// Body `field`: the indicator field to aggregate on, e.g. "type".
-  std::optional<std::string> field;
+  std::optional<std::string> field{};
   /// Body `filter`: FQL narrowing the aggregated indicators (as FalconPy sends it). The
   /// query-level `filter` goes through `parameters`.
-  std::optional<std::string> filter;
+  std::optional<std::string> filter{};
   /// Body `filters_spec`: msa.APIFiltersSpec {"filters":{name:FQL},"other_bucket":bool,
   /// "other_bucket_key":".."}.
-  std::optional<nlohmann::json> filters_spec;
+  std::optional<nlohmann::json> filters_spec{};
   /// Body `from` (int32 in the spec): offset of the first result.
-  std::optional<std::int64_t> from;
+  std::optional<std::int64_t> from{};
   /// Body `include`: terms to keep in the buckets.
-  std::optional<std::string> include;
+  std::optional<std::string> include{};
   /// Body `interval`: bucket width of a date_histogram.
-  std::optional<std::string> interval;
+  std::optional<std::string> interval{};
   /// Body `max_doc_count` (int64): drop buckets holding more indicators.
-  std::optional<std::int64_t> max_doc_count;
+  std::optional<std::int64_t> max_doc_count{};
   /// Body `min_doc_count` (int64): drop buckets holding fewer indicators.
-  std::optional<std::int64_t> min_doc_count;
+  std::optional<std::int64_t> min_doc_count{};
   /// Body `missing`: the value counted for indicators that lack `field`.
-  std::optional<std::string> missing;
+  std::optional<std::string> missing{};
   /// Body `name`: the aggregation's name, echoed in resources[].name.
-  std::optional<std::string> name;
+  std::optional<std::string> name{};
   /// Body `percents` (doubles): the percentiles to compute.
-  std::optional<std::vector<double>> percents;
+  std::optional<std::vector<double>> percents{};
   /// Body `q`: free-text query.
-  std::optional<std::string> q;
+  std::optional<std::string> q{};
   /// Body `ranges`: [{"From":..,"To":..}] (msa.RangeSpec, doubles, capitalised keys; see
   /// AggregateRange).
-  std::optional<nlohmann::json> ranges;
+  std::optional<nlohmann::json> ranges{};
   /// Body `size` (int32 in the spec): maximum number of buckets.
-  std::optional<std::int64_t> size;
+  std::optional<std::int64_t> size{};
   /// Body `sort`: bucket order.
-  std::optional<std::string> sort;
+  std::optional<std::string> sort{};
   /// Body `sub_aggregates`: array of nested msa.AggregateQueryRequest objects.
-  std::optional<nlohmann::json> sub_aggregates;
+  std::optional<nlohmann::json> sub_aggregates{};
   /// Body `time_zone`: time zone of date buckets.
-  std::optional<std::string> time_zone;
+  std::optional<std::string> time_zone{};
   /// Body `type`: terms, date_range, date_histogram, range, ... (the spec lists none; only the
   /// server knows which it takes).
-  std::optional<std::string> type;
+  std::optional<std::string> type{};
   /// Query `from_parent`: MSSP, include the parent CID's indicators. FalconPy drops this
   /// keyword; we send it.
-  std::optional<bool> from_parent;
+  std::optional<bool> from_parent{};
   /// Raw query parameters (JSON object); a typed field wins on the same key. The only way to
   /// send the query-level `filter`.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
   /// Raw JSON body sent verbatim in place of the built one (query fields still apply). A JSON
   /// null counts as unset.
-  std::optional<nlohmann::json> body;
+  std::optional<nlohmann::json> body{};
 };
 
 /// Options of indicator_combined and indicator_search (same query parameters). With
@@ -93,20 +97,20 @@ struct IndicatorAggregateOptions {
 /// included) before sending.
 struct IndicatorQueryOptions {
   /// Query `filter`: FQL, e.g. "type:'domain'+expired:false".
-  std::optional<std::string> filter;
+  std::optional<std::string> filter{};
   /// Query `offset`: >= 0; offset + limit may not exceed 10,000 and offset cannot be combined
   /// with `after`; page with `after` instead.
-  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> offset{};
   /// Query `limit`: 1-2000, server default 100.
-  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> limit{};
   /// Query `sort`: one of the 18 sort fields (spec §2.2), optional .asc/.desc or |asc/|desc.
-  std::optional<std::string> sort;
+  std::optional<std::string> sort{};
   /// Query `after`: the cursor from meta.pagination.after; omit it on the first page.
-  std::optional<std::string> after;
+  std::optional<std::string> after{};
   /// Query `from_parent`: MSSP, include the parent CID's indicators.
-  std::optional<bool> from_parent;
+  std::optional<bool> from_parent{};
   /// Raw query parameters (JSON object); a typed field wins on the same key.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
 };
 /// Options of indicator_combined (indicator_combined_v1).
 using IndicatorCombinedOptions = IndicatorQueryOptions;
@@ -117,9 +121,9 @@ using IndicatorSearchOptions = IndicatorQueryOptions;
 struct IdsOptions {
   /// Query `ids`, repeated keys (ids=a&ids=b); an empty list sends no key. Required by
   /// indicator_get and entities_processes, optional (but useless without) for action_get.
-  std::optional<StringList> ids;
+  std::optional<StringList> ids{};
   /// Raw query parameters (JSON object); a typed field wins on the same key.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
 };
 /// Options of action_get (action_get_v1).
 using ActionGetOptions = IdsOptions;
@@ -132,23 +136,23 @@ using EntitiesProcessesOptions = IdsOptions;
 /// body.search; a `search` object replaces them whole.
 struct IndicatorReportOptions {
   /// Body `search.filter`: FQL selecting the indicators to report on.
-  std::optional<std::string> filter;
+  std::optional<std::string> filter{};
   /// Body `search.query`: free-text query.
-  std::optional<std::string> query;
+  std::optional<std::string> query{};
   /// Body `search.sort`: sort order of the report.
-  std::optional<std::string> sort;
+  std::optional<std::string> sort{};
   /// Body `search` (api.IndicatorsSortedSearch {filter, query, sort}), sent as given in place
   /// of the one built from filter, query and sort.
-  std::optional<nlohmann::json> search;
+  std::optional<nlohmann::json> search{};
   /// Body `report_format`: the spec names no values ("csv" is the likely one).
-  std::optional<std::string> report_format;
+  std::optional<std::string> report_format{};
   /// Body `from_parent`: MSSP, include the parent CID's indicators.
-  std::optional<bool> from_parent;
+  std::optional<bool> from_parent{};
   /// Raw query parameters (JSON object); the operation defines none, so they go out as given.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
   /// Raw JSON body sent verbatim in place of the built one (query fields still apply). A JSON
   /// null counts as unset.
-  std::optional<nlohmann::json> body;
+  std::optional<nlohmann::json> body{};
 };
 /// Options of get_indicators_report.
 using GetIndicatorsReportOptions = IndicatorReportOptions;
@@ -159,50 +163,50 @@ using GetIndicatorsReportOptions = IndicatorReportOptions;
 /// host_groups) before sending.
 struct IndicatorCreateOptions {
   /// Query `retrodetects`: also raise detections for hosts that already saw the value.
-  std::optional<bool> retrodetects;
+  std::optional<bool> retrodetects{};
   /// Query `ignore_warnings`: server default false; true lets row warnings not block the write.
-  std::optional<bool> ignore_warnings;
+  std::optional<bool> ignore_warnings{};
   /// Body `comment`: audit comment for the write.
-  std::optional<std::string> comment;
+  std::optional<std::string> comment{};
   /// Body `indicators`: array of api.IndicatorCreateReqV1 objects (see IndicatorSpec), at most
   /// 2000; when set, the per-indicator fields below are ignored.
-  std::optional<nlohmann::json> indicators;
+  std::optional<nlohmann::json> indicators{};
   /// Body `indicators[0].action`: no_action, allow, prevent_no_ui, prevent, detect (allow and
   /// prevent* apply to hashes only; domains and IPs take detect or no_action).
-  std::optional<std::string> action;
+  std::optional<std::string> action{};
   /// Body `indicators[0].applied_globally`: true for all hosts; otherwise give host_groups.
-  std::optional<bool> applied_globally;
+  std::optional<bool> applied_globally{};
   /// Body `indicators[0].description`.
-  std::optional<std::string> description;
+  std::optional<std::string> description{};
   /// Body `indicators[0].expiration`: RFC 3339 UTC; when it passes, the action becomes
   /// no_action and expired turns true.
-  std::optional<std::string> expiration;
+  std::optional<std::string> expiration{};
   /// Body `indicators[0].metadata.filename`, merged into `metadata`.
-  std::optional<std::string> filename;
+  std::optional<std::string> filename{};
   /// Body `indicators[0].host_groups`: host group ids (32 hex).
-  std::optional<StringList> host_groups;
+  std::optional<StringList> host_groups{};
   /// Body `indicators[0].metadata` (api.MetadataReqV1, {"filename":..}).
-  std::optional<nlohmann::json> metadata;
+  std::optional<nlohmann::json> metadata{};
   /// Body `indicators[0].mobile_action`: no_action, allow, detect, prevent.
-  std::optional<std::string> mobile_action;
+  std::optional<std::string> mobile_action{};
   /// Body `indicators[0].platforms`: windows, mac, linux, ios, android.
-  std::optional<StringList> platforms;
+  std::optional<StringList> platforms{};
   /// Body `indicators[0].severity`: informational, low, medium, high, critical.
-  std::optional<std::string> severity;
+  std::optional<std::string> severity{};
   /// Body `indicators[0].source`: 1-256 characters.
-  std::optional<std::string> source;
+  std::optional<std::string> source{};
   /// Body `indicators[0].tags`.
-  std::optional<StringList> tags;
+  std::optional<StringList> tags{};
   /// Body `indicators[0].type`: sha256, md5, domain, ipv4, ipv6 (required).
-  std::optional<std::string> type;
+  std::optional<std::string> type{};
   /// Body `indicators[0].value`: fits the type (64 or 32 hex, a domain of 1-200 characters, an
   /// IP address); required.
-  std::optional<std::string> value;
+  std::optional<std::string> value{};
   /// Raw query parameters (JSON object); a typed field wins on the same key.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
   /// Raw JSON body sent verbatim in place of the built one (query fields still apply). A JSON
   /// null counts as unset.
-  std::optional<nlohmann::json> body;
+  std::optional<nlohmann::json> body{};
 };
 
 /// Options of indicator_update (indicator_update_v1). Like create, plus `id` for the built
@@ -210,81 +214,81 @@ struct IndicatorCreateOptions {
 /// the one place the update model has it). A JSON null in `indicators` resets a nullable field.
 struct IndicatorUpdateOptions {
   /// Query `retrodetects`: also raise detections for hosts that already saw the value.
-  std::optional<bool> retrodetects;
+  std::optional<bool> retrodetects{};
   /// Query `ignore_warnings`: server default false; true lets row warnings not block the write.
-  std::optional<bool> ignore_warnings;
+  std::optional<bool> ignore_warnings{};
   /// Body `comment`: audit comment for the write.
-  std::optional<std::string> comment;
+  std::optional<std::string> comment{};
   /// Body `indicators`: array of api.IndicatorUpdateReqV1 objects, each with its `id`, at most
   /// 2000; when set, the per-indicator fields below are ignored. A JSON null value resets
   /// description, severity, source or expiration.
-  std::optional<nlohmann::json> indicators;
+  std::optional<nlohmann::json> indicators{};
   /// Body `bulk_update` (api.BulkUpdateReqV1: an FQL `filter` plus the fields to set on every
   /// match), sent as given; must be a JSON object.
-  std::optional<nlohmann::json> bulk_update;
+  std::optional<nlohmann::json> bulk_update{};
   /// Body `bulk_update.from_parent`: MSSP, include the parent CID's indicators. Creates
   /// `bulk_update` or adds to the given one (FalconPy drops this keyword).
-  std::optional<bool> from_parent;
+  std::optional<bool> from_parent{};
   /// Body `indicators[0].id`: the indicator to change (64 hex); required for the built one.
-  std::optional<std::string> id;
+  std::optional<std::string> id{};
   /// Body `indicators[0].action`: no_action, allow, prevent_no_ui, prevent, detect.
-  std::optional<std::string> action;
+  std::optional<std::string> action{};
   /// Body `indicators[0].applied_globally`.
-  std::optional<bool> applied_globally;
+  std::optional<bool> applied_globally{};
   /// Body `indicators[0].description`.
-  std::optional<std::string> description;
+  std::optional<std::string> description{};
   /// Body `indicators[0].expiration`: RFC 3339 UTC.
-  std::optional<std::string> expiration;
+  std::optional<std::string> expiration{};
   /// Body `indicators[0].metadata.filename`, merged into `metadata`.
-  std::optional<std::string> filename;
+  std::optional<std::string> filename{};
   /// Body `indicators[0].host_groups`: host group ids (32 hex).
-  std::optional<StringList> host_groups;
+  std::optional<StringList> host_groups{};
   /// Body `indicators[0].metadata` (api.MetadataReqV1, {"filename":..}).
-  std::optional<nlohmann::json> metadata;
+  std::optional<nlohmann::json> metadata{};
   /// Body `indicators[0].mobile_action`: no_action, allow, detect, prevent.
-  std::optional<std::string> mobile_action;
+  std::optional<std::string> mobile_action{};
   /// Body `indicators[0].platforms`: windows, mac, linux, ios, android.
-  std::optional<StringList> platforms;
+  std::optional<StringList> platforms{};
   /// Body `indicators[0].severity`: informational, low, medium, high, critical.
-  std::optional<std::string> severity;
+  std::optional<std::string> severity{};
   /// Body `indicators[0].source`: 1-256 characters.
-  std::optional<std::string> source;
+  std::optional<std::string> source{};
   /// Body `indicators[0].tags`.
-  std::optional<StringList> tags;
+  std::optional<StringList> tags{};
   /// Body `indicators[0].type`: not a field of api.IndicatorUpdateReqV1 (the id names the
   /// indicator); sent only when set, as FalconPy does.
-  std::optional<std::string> type;
+  std::optional<std::string> type{};
   /// Body `indicators[0].value`: not a field of api.IndicatorUpdateReqV1; sent only when set.
-  std::optional<std::string> value;
+  std::optional<std::string> value{};
   /// Raw query parameters (JSON object); a typed field wins on the same key.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
   /// Raw JSON body sent verbatim in place of the built one (query fields still apply). A JSON
   /// null counts as unset.
-  std::optional<nlohmann::json> body;
+  std::optional<nlohmann::json> body{};
 };
 
 /// Options of indicator_delete (indicator_delete_v1). `filter` wins over `ids` on the server.
 /// With Config::validate, a delete with neither ids nor a filter is refused, never sent.
 struct IndicatorDeleteOptions {
   /// Query `filter`: FQL bulk delete; wins over `ids` when both are given.
-  std::optional<std::string> filter;
+  std::optional<std::string> filter{};
   /// Query `ids`, repeated keys (ids=a&ids=b): indicator ids (64 hex).
-  std::optional<StringList> ids;
-  std::optional<std::string> comment;  ///< Audit comment (a query parameter on delete).
+  std::optional<StringList> ids{};
+  std::optional<std::string> comment{};  ///< Audit comment (a query parameter on delete).
   /// Query `from_parent`: MSSP, include the parent CID's indicators.
-  std::optional<bool> from_parent;
+  std::optional<bool> from_parent{};
   /// Raw query parameters (JSON object); a typed field wins on the same key.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
 };
 
 /// Options of the value-list queries: action_query, ioc_type_query, platform_query,
 /// severity_query.
 struct ValueQueryOptions {
-  std::optional<std::string> offset;  ///< Query `offset`; typed string in the spec.
+  std::optional<std::string> offset{};  ///< Query `offset`; typed string in the spec.
   /// Query `limit`: page size.
-  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> limit{};
   /// Raw query parameters (JSON object); a typed field wins on the same key.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
 };
 /// Options of action_query (action_query_v1).
 using ActionQueryOptions = ValueQueryOptions;
@@ -298,39 +302,39 @@ using SeverityQueryOptions = ValueQueryOptions;
 /// Options of devices_count and devices_count_legacy.
 struct DevicesCountOptions {
   /// Query `type`: sha256, md5, domain, ipv4, ipv6 (required).
-  std::optional<std::string> type;
+  std::optional<std::string> type{};
   /// Query `value`: the indicator value (required); with Config::validate it must fit `type`.
-  std::optional<std::string> value;
+  std::optional<std::string> value{};
   /// Raw query parameters (JSON object); a typed field wins on the same key.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
 };
 
 /// Options of devices_ran_on and devices_ran_on_legacy.
 struct DevicesRanOnOptions {
   /// Query `type`: sha256, md5, domain, ipv4, ipv6 (required).
-  std::optional<std::string> type;
+  std::optional<std::string> type{};
   /// Query `value`: the indicator value (required); with Config::validate it must fit `type`.
-  std::optional<std::string> value;
+  std::optional<std::string> value{};
   /// Query `limit`: 1-100 (PSFalcon's range). Sent as a decimal (typed string in the spec).
-  std::optional<std::int64_t> limit;
-  std::optional<std::string> offset;  ///< Query `offset`; typed string in the spec.
+  std::optional<std::int64_t> limit{};
+  std::optional<std::string> offset{};  ///< Query `offset`; typed string in the spec.
   /// Raw query parameters (JSON object); a typed field wins on the same key.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
 };
 
 /// Options of processes_ran_on and processes_ran_on_legacy.
 struct ProcessesRanOnOptions {
   /// Query `type`: sha256, md5, domain, ipv4, ipv6 (required).
-  std::optional<std::string> type;
+  std::optional<std::string> type{};
   /// Query `value`: the indicator value (required); with Config::validate it must fit `type`.
-  std::optional<std::string> value;
+  std::optional<std::string> value{};
   /// Query `device_id`: the 32-hex host id (required).
-  std::optional<std::string> device_id;
+  std::optional<std::string> device_id{};
   /// Query `limit`: 1-100 (PSFalcon's range). Sent as a decimal (typed string in the spec).
-  std::optional<std::int64_t> limit;
-  std::optional<std::string> offset;  ///< Query `offset`; typed string in the spec.
+  std::optional<std::int64_t> limit{};
+  std::optional<std::string> offset{};  ///< Query `offset`; typed string in the spec.
   /// Raw query parameters (JSON object); a typed field wins on the same key.
-  std::optional<nlohmann::json> parameters;
+  std::optional<nlohmann::json> parameters{};
 };
 
 /// The IOC service class.

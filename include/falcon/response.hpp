@@ -18,6 +18,8 @@
 namespace falcon {
 
 /// meta.pagination, read leniently (offset may be a number or a string on the wire).
+/// A number is kept when it is an integer in int64's range; a float is truncated when in range.
+/// Anything outside that range (`1e30`, `18446744073709551615`) is treated as absent.
 struct Pagination {
   std::optional<std::int64_t> offset;      ///< The next offset, as the API reports it.
   std::optional<std::string> offset_text;  ///< offset as sent when it was a string.
@@ -37,7 +39,9 @@ struct RateLimit {
 
 /// One entry of the envelope's errors[] array.
 struct ApiError {
-  int code = 0;         ///< `code`: usually the HTTP status.
+  /// `code`: usually the HTTP status. 0 when absent, not a number, or outside int's range
+  /// (a reply's `1e101` is never cast).
+  int code = 0;
   std::string message;  ///< `message`, e.g. "access denied, invalid bearer token".
   std::string id;       ///< `id`, when the API sets one; else "".
 };

@@ -21,6 +21,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   http.headers.emplace("X-RateLimit-Remaining", header);
   http.headers.emplace("X-RateLimit-RetryAfter", header);
   http.headers.emplace("Retry-After", header);
+  // The lazy paths first (pagination and Indicators straight from the text), on a copy whose
+  // body() is never built; then every accessor on one whose body() is.
+  {
+    falcon::HttpResponse copy = http;
+    const falcon::Response lazy = falcon::make_response(std::move(copy));
+    (void)lazy.pagination();
+    try {
+      (void)lazy.resources_as<falcon::Indicator>();
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
   falcon::Response r = falcon::make_response(std::move(http));
   (void)r.ok();
   (void)r.resources().size();

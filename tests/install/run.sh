@@ -3,7 +3,11 @@
 #   1. static: installs the already-built tree BUILD_DIR to a temporary prefix; builds a consumer
 #      with find_package and one with pkg-config against it; builds every example standalone
 #      against the installed package and runs each against the installed falcon-emulator;
-#   2. shared: builds libfalcon as a shared library (nothing else), installs it, builds the two
+#   2. embedded: a parent project with its own `docs` target and include(CPack) takes the source
+#      tree in by add_subdirectory, then by FetchContent from a local archive (URL file://, no
+#      network); each builds and runs the consumer, and the parent's docs, CPack configuration
+#      and install hold only the parent's things (tests/install/embed);
+#   3. shared: builds libfalcon as a shared library (nothing else), installs it, builds the two
 #      consumers against it, and checks the SONAME and that only the public API is exported.
 #   tests/install/run.sh BUILD_DIR [JOBS]
 set -euo pipefail
@@ -44,6 +48,47 @@ if ! ctest --test-dir "$work/examples" -j "$jobs" --output-on-failure --timeout 
   exit 1
 fi
 grep -E "tests passed|Passed" "$work/examples.log" | tail -n 1
+
+echo "== embedded in a parent project (its own docs target and CPack)"
+src="$work/embed-src/falcon-cpp"
+mkdir -p "$src"
+# The tree as a release archive holds it: no build trees, no .git.
+tar -C . --exclude=./.git --exclude='./build*' --exclude=./out --exclude=./fuzz-out -cf - . \
+  | tar -C "$src" -xf -
+tar -C "$work/embed-src" -czf "$work/falcon-cpp.tar.gz" falcon-cpp
+embedded() {  # MODE
+  local mode="$1" b="$work/embed"
+  echo "-- embedded by $mode"
+  cmake -S tests/install/embed -B "$b" -G Ninja -DFALCON_EMBED="$mode" -DFALCON_SOURCE="$src" \
+    -DFALCON_URL="file://$work/falcon-cpp.tar.gz" "${launcher[@]}" >"$work/embed.log" 2>&1 \
+    || { cat "$work/embed.log" >&2; exit 1; }
+  if grep -q "CMake Warning" "$work/embed.log"; then
+    cat "$work/embed.log" >&2
+    echo "install check: configuring the parent project warns" >&2
+    exit 1
+  fi
+  cmake --build "$b" -j "$jobs" >/dev/null
+  "$b/embed_check"
+  local docs
+  docs="$(cmake --build "$b" --target docs)"
+  grep -q "embed_check: the parent docs target" <<<"$docs" \
+    || { echo "install check: the parent's docs target is not its own: $docs" >&2; exit 1; }
+  grep -q 'CPACK_PACKAGE_NAME "embed-check"' "$b/CPackConfig.cmake" \
+    || { echo "install check: CPackConfig.cmake is not the parent's" >&2; exit 1; }
+  cmake --install "$b" --prefix "$work/embed-install" >/dev/null
+  local installed
+  installed="$(cd "$work/embed-install" && find . -type f | sort | tr '\n' ' ')"
+  if [ "$installed" != "./bin/embed_check " ]; then
+    echo "install check: embedded falcon-cpp installed more than the parent's program: $installed" >&2
+    exit 1
+  fi
+  rm -rf "$b" "$work/embed-install"
+}
+embedded subdirectory
+# FetchContent unpacks the archive into the same place, so the compile lines match the first
+# build's (ccache).
+rm -rf "$src"
+embedded fetchcontent
 
 echo "== shared library"
 cmake -S . -B "$work/shared-build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFALCON_WERROR=ON \

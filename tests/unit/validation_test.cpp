@@ -277,8 +277,9 @@ TEST(Validation, OffsetPlusLimitCeiling) {
       {"combined", [](const IOC& i, const falcon::IndicatorQueryOptions& o) {
          return i.indicator_combined(o);
        }}};
-  for (const auto& [name, call] : ops) {
-    SCOPED_TRACE(name);
+  for (const auto& op : ops) {
+    const Call& call = op.second;  // a named variable: C++17 lambdas cannot capture a binding
+    SCOPED_TRACE(op.first);
     falcon::IndicatorQueryOptions o;
     o.offset = 9901;
     auto e = rejected([&](const Wire& w) { return call(w.ioc(), o); }, "offset", "10000");

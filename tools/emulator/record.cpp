@@ -65,7 +65,9 @@ bool strings_of(const json& v, std::vector<std::string>& out) {
 // Fills `r` from `rec`; false when some key or value has no compact form.
 bool compact(const json& rec, NamePool& names, Record& r) {
   if (!rec.is_object()) return false;
-  for (const auto& [key, v] : rec.items()) {
+  for (const auto& item : rec.items()) {
+    const std::string& key = item.key();
+    const json& v = item.value();  // a named variable: C++17 lambdas cannot capture a binding
     const auto flag = [&](std::uint32_t bit, std::uint8_t f) {
       if (!v.is_boolean()) return false;
       r.present |= bit;
