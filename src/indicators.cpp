@@ -350,6 +350,117 @@ std::string key_of_any(std::string_view type, std::string_view value) {
   return key(internal::lower(type), internal::lower(value));
 }
 
+// ---- the allow-list ---------------------------------------------------------------------------
+
+namespace {
+
+// An address (in normal form) as 16 bytes; IPv4 in the first 4.
+bool address_bytes(std::string_view value, bool v6, std::array<unsigned char, 16>& out) {
+  const std::string s(value);
+  out.fill(0);
+  if (v6) return inet_pton(AF_INET6, s.c_str(), out.data()) == 1;
+  return inet_pton(AF_INET, s.c_str(), out.data()) == 1;
+}
+
+bool in_prefix(const std::array<unsigned char, 16>& a, const std::array<unsigned char, 16>& net,
+               unsigned prefix) {
+  for (unsigned bit = 0; bit < prefix; ++bit) {
+    const unsigned byte = bit / 8, mask = 0x80u >> (bit % 8);
+    if ((a[byte] & mask) != (net[byte] & mask)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+AllowList AllowList::builtin() {
+  AllowList a;
+  const std::pair<const char*, const char*> kRanges[] = {
+      {"127.0.0.0/8", "loopback address"},
+      {"0.0.0.0/8", "unspecified address (this network)"},
+      {"10.0.0.0/8", "private address (RFC 1918)"},
+      {"172.16.0.0/12", "private address (RFC 1918)"},
+      {"192.168.0.0/16", "private address (RFC 1918)"},
+      {"169.254.0.0/16", "link-local address"},
+      {"224.0.0.0/4", "multicast address"},
+      {"255.255.255.255/32", "broadcast address"},
+      {"::1/128", "loopback address"},
+      {"::/128", "unspecified address"},
+      {"fc00::/7", "private address (IPv6 unique local)"},
+      {"fe80::/10", "link-local address"},
+      {"ff00::/8", "multicast address"},
+  };
+  for (const auto& [cidr, why] : kRanges) {
+    a.add(cidr);
+    a.ranges_.back().reason = why;
+  }
+  a.add("localhost");
+  a.exact_.back().second = "localhost";
+  a.add("*.localhost");
+  a.suffixes_.back().second = "localhost";
+  return a;
+}
+
+std::optional<std::string> AllowList::add(std::string_view entry) {
+  entry = internal::trim(entry);
+  if (entry.empty() || entry.front() == '#') return std::nullopt;
+  const std::string reason = "allow-list entry '" + internal::printable(entry, 100) + "'";
+  if (entry.substr(0, 2) == "*.") {
+    // A suffix may be one label (*.localhost, *.corp): judged as a name under it.
+    std::string why;
+    auto d = domain_normal("x." + std::string(entry.substr(2)), &why);
+    if (!d) return "not a domain suffix: " + why;
+    suffixes_.emplace_back(d->substr(1), reason);
+    return std::nullopt;
+  }
+  if (const auto slash = entry.find('/'); slash != std::string_view::npos) {
+    Range r;
+    const std::string_view addr = entry.substr(0, slash), bits = entry.substr(slash + 1);
+    r.v6 = addr.find(':') != std::string_view::npos;
+    if (!address_bytes(addr, r.v6, r.net)) return "not an address before '/'";
+    const unsigned max = r.v6 ? 128 : 32;
+    if (!all_digits(bits) || bits.size() > 3 || std::stoul(std::string(bits)) > max) {
+      return "a prefix length is 0-" + std::to_string(max);
+    }
+    r.prefix = static_cast<unsigned>(std::stoul(std::string(bits)));
+    r.reason = reason;
+    ranges_.push_back(std::move(r));
+    return std::nullopt;
+  }
+  // A lone name that is not a valid domain ("localhost") is still an exact name.
+  std::string why;
+  if (auto tv = normalize("", entry, &why)) {
+    exact_.emplace_back(key(tv->type, tv->value), reason);
+  } else {
+    exact_.emplace_back(key("domain", internal::lower(entry)), reason);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> AllowList::match(std::string_view type, std::string_view value) const {
+  const std::string k = key(type, value);
+  for (const auto& [e, why] : exact_) {
+    if (e == k) return why;
+  }
+  if (type == "domain") {
+    for (const auto& [suffix, why] : suffixes_) {
+      if (value.size() >= suffix.size() && value.substr(value.size() - suffix.size()) == suffix) {
+        return why;
+      }
+      if (std::string_view(suffix).substr(1) == value) return why;  // *.x.com covers x.com
+    }
+  }
+  if (type == "ipv4" || type == "ipv6") {
+    const bool v6 = type == "ipv6";
+    std::array<unsigned char, 16> a{};
+    if (!address_bytes(value, v6, a)) return std::nullopt;
+    for (const auto& r : ranges_) {
+      if (r.v6 == v6 && in_prefix(a, r.net, r.prefix)) return r.reason;
+    }
+  }
+  return std::nullopt;
+}
+
 // ---- timestamps -----------------------------------------------------------------------------
 
 namespace {

@@ -12,6 +12,7 @@
 /// objects and lines have explicit size limits, and JSON nesting is capped.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <iosfwd>
@@ -47,6 +48,9 @@ struct FeedEntry {
   /// Where it came from: the 1-based line of the record (CSV, NDJSON, text), or the 1-based
   /// object number in the array (JSON, STIX).
   std::size_t line = 0;
+  /// The feed says this indicator is retired (a STIX `revoked: true`): sync treats it as gone
+  /// from the feed (the on-missing action), import skips it.
+  bool retire = false;
 };
 
 /// A problem with one record; the record is skipped (nothing is guessed).
@@ -56,6 +60,10 @@ struct FeedIssue {
   std::string value;       ///< The offending value, truncated to 200 bytes.
   std::string reason;      ///< What is wrong, e.g. "not a valid IPv4 address".
   bool duplicate = false;  ///< A repeat of an earlier entry (reason names its line).
+  /// The indicators the record names, when its type and value could be read although another
+  /// field failed (normal form). Sync keeps these as they are; an error that names none (not
+  /// even a value could be read) makes sync remove nothing at all.
+  std::vector<rules::TypedValue> names;
 };
 
 /// How to read.
@@ -76,6 +84,8 @@ struct ReadOptions {
   /// Judges enum values the rulebook does not know (falcon-ioc passes the API's value lists);
   /// without one, such a value is passed on for the server to judge.
   rules::EnumLookup lookup;
+  /// "Now", for a STIX `valid_from` in the future (a row issue); empty: the system clock.
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 /// Totals of one read.
@@ -91,6 +101,9 @@ struct ReadSummary {
   bool stopped = false;  ///< The batch callback returned false.
   /// True when the whole input was read and every record gave an entry.
   bool clean() const noexcept { return !fatal && !stopped && errors == 0 && duplicates == 0; }
+  /// True when the input held no record at all (zero bytes, a header alone, `[]`, a bundle
+  /// without indicators): such a feed never removes anything (see sync).
+  bool empty() const noexcept { return records == 0 && entries == 0 && errors == 0; }
 };
 
 /// Receives a batch of entries (which it may move from); returns false to stop reading.

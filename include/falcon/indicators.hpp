@@ -18,6 +18,7 @@
 /// for a known type) are refused offline.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -105,6 +106,41 @@ std::string key(std::string_view type, std::string_view value);
 /// key() of a type and value that may not be in normal form: normalised when they can be, else
 /// both lower-cased (so a value the rules refuse still compares as the API would).
 std::string key_of_any(std::string_view type, std::string_view value);
+
+// ---- the allow-list ---------------------------------------------------------------------------
+
+/// Values that must never become a blocking IOC. The built-in list holds loopback, unspecified,
+/// private (RFC 1918, IPv6 ULA), link-local, multicast and broadcast addresses and `localhost`
+/// (with its subdomains); add() takes a user's entries: an exact value, a CIDR range
+/// (`203.0.113.0/24`, `2001:db8::/32`) or a domain suffix (`*.example.com`, which also matches
+/// `example.com`). Values are compared in normal form (normalize()).
+class AllowList {
+ public:
+  /// An empty list (nothing allowed).
+  AllowList() = default;
+  /// The built-in classes above.
+  static AllowList builtin();
+
+  /// Adds one entry; the reason it cannot be read, or nullopt. Blank lines and `#` comments are
+  /// ignored (nullopt).
+  std::optional<std::string> add(std::string_view entry);
+  /// Why `value` of `type` (normal form) is allowed ("private address (RFC 1918)",
+  /// "allow-list entry '*.corp.example'"), or nullopt when it is not.
+  std::optional<std::string> match(std::string_view type, std::string_view value) const;
+  /// Entries added (built-in classes count as one each).
+  std::size_t size() const noexcept { return exact_.size() + suffixes_.size() + ranges_.size(); }
+
+ private:
+  struct Range {
+    bool v6 = false;
+    std::array<unsigned char, 16> net{};
+    unsigned prefix = 0;
+    std::string reason;
+  };
+  std::vector<std::pair<std::string, std::string>> exact_;     // key(type, value), reason
+  std::vector<std::pair<std::string, std::string>> suffixes_;  // ".example.com", reason
+  std::vector<Range> ranges_;
+};
 
 // ---- timestamps -----------------------------------------------------------------------------
 

@@ -27,6 +27,8 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +37,7 @@
 
 #include "falcon/bulk.hpp"
 #include "falcon/feeds.hpp"
+#include "falcon/indicators.hpp"
 #include "falcon/ioc.hpp"
 #include "falcon/models.hpp"
 
@@ -84,6 +87,27 @@ struct Change {
   /// The create or update item that apply() sends (update items carry the id and the changed
   /// fields only; expire items the id and the new expiration).
   IndicatorSpec write;
+  /// Fields an update resets to JSON null (undo restores a field that had no value).
+  std::vector<std::string> reset;
+  /// delete/expire: the indicator as it was (the journal's before-image, for undo).
+  std::optional<Indicator> before;
+};
+
+/// The removal cap: a run may remove (delete or expire) at most max(`at_least`,
+/// `percent` % of the scope) indicators. `{10, 10}` by default; `{0, 100}` lifts it.
+struct RemovalCap {
+  std::size_t at_least = 10;  ///< Removals always allowed, whatever the scope's size.
+  double percent = 10.0;      ///< Share of the scope (indicators read in it), 0-100.
+  /// The cap for a scope of `scope_size` indicators.
+  std::size_t limit(std::size_t scope_size) const noexcept;
+  /// Parses "N" or "P%" (falcon-ioc --max-delete); nullopt when malformed.
+  static std::optional<RemovalCap> parse(std::string_view text);
+};
+
+/// A safety guard that refused a plan: apply() writes nothing (falcon-ioc exits 4).
+struct Refusal {
+  std::string guard;    ///< "removal_cap", "quota" or "scope".
+  std::string message;  ///< What it found and how to lift it.
 };
 
 /// How to plan.
@@ -100,6 +124,29 @@ struct Options {
   CallOptions call;  ///< Per-call overrides for the reads.
   /// "Now", for expire and for deciding what has expired; empty: the system clock.
   std::function<std::chrono::system_clock::time_point()> clock;
+
+  // ---- safety guards (docs/sync.md, "Safety") ----
+  /// An empty feed (no entry at all) is refused: it would remove the whole scope. Set to sync
+  /// an empty feed on purpose.
+  bool allow_empty = false;
+  /// The readers' issues (feeds::read's IssueCallback). An indicator a failed row names is left
+  /// as it is, never removed; a failed row that names none (not even its value could be read)
+  /// makes the run remove nothing at all. Duplicates are not failures.
+  std::vector<feeds::FeedIssue> feed_issues;
+  /// At most this many removals (deletes and expiries); a plan past it is refused.
+  RemovalCap max_remove;
+  /// A `scope` that does not constrain `source` (an equality or set, ANDed at the top level) is
+  /// refused unless this is set: `type:'domain'` would remove other teams' indicators.
+  bool any_scope = false;
+  /// Live indicators the tenant may hold (the API's limit is 1,000,000): a plan whose creates
+  /// would pass it is refused. 0: not checked.
+  std::size_t quota = 1'000'000;
+  /// Values that must never become a blocking IOC: such entries are skipped and reported in
+  /// Plan::skipped. The built-in classes by default.
+  rules::AllowList allow_list = rules::AllowList::builtin();
+  /// Expiry policy: an entry of a listed type that carries no expiration gets now + the
+  /// duration; an existing one is refreshed when less than half of it is left.
+  std::map<std::string, std::chrono::seconds> expire_after;
 };
 
 /// A plan: read-only until apply().
@@ -115,11 +162,23 @@ struct Plan {
   std::size_t requests = 0;  ///< Read requests made.
   /// Feed entries plan() refused (bad type/value, duplicates), with their lines.
   std::vector<feeds::FeedIssue> invalid;
+  /// Entries skipped by the allow-list (the reason names the class or the entry).
+  std::vector<feeds::FeedIssue> skipped;
+  std::size_t retired = 0;  ///< Entries the feed marks retired (revoked, or past expiration).
+  /// Scope indicators kept because a failed row names them.
+  std::size_t kept_for_errors = 0;
+  /// A failed row named no indicator: every removal was dropped from the plan.
+  bool removals_blocked = false;
+  std::size_t tenant_total = 0;  ///< Live indicators in the tenant (read for the quota).
   /// A read that failed: the plan is incomplete and apply() refuses it.
   std::optional<Response> error;
+  /// A safety guard refused the plan: apply() writes nothing.
+  std::optional<Refusal> refused;
 
   /// Changes of one kind.
   std::size_t count(ChangeKind k) const noexcept;
+  /// Removals planned: deletes and expiries.
+  std::size_t removals() const noexcept;
   /// True when nothing would be written (conflicts do not count).
   bool empty() const noexcept;
   /// True when every read succeeded.
@@ -157,9 +216,29 @@ struct Result {
   std::size_t failed() const noexcept;
 };
 
+/// How apply() writes.
+struct ApplyOptions {
+  BulkOptions bulk;  ///< Batch size, concurrency, comment, call options.
+  /// When set, every change confirmed written is recorded here as one JSON line with its
+  /// before-image (flushed after each batch), for `undo`. The first line describes the run.
+  std::ostream* journal = nullptr;
+};
+
+/// apply() with a journal (see ApplyOptions).
+[[nodiscard]] Result apply(const IOC& ioc, const Plan& plan, const ApplyOptions& options);
+
+/// Plans the inverse of a journal (apply() writes it, with its own journal): what it created is
+/// deleted, updated fields are restored, deleted indicators are created again from their
+/// before-image, expired ones get their expiration and action back. The current state is read
+/// first, so a change already undone plans nothing (a second undo writes nothing). The removal
+/// cap of `options` applies to the deletes, counted against the journal's scope. A journal line
+/// that cannot be read makes the plan an error.
+[[nodiscard]] Plan plan_undo(const IOC& ioc, std::istream& journal, const Options& options);
+
 /// Executes `plan` with the bulk helpers (batch size, concurrency, comment and call options
 /// from `options`; expire updates always set ignore_warnings, since an expiration of now is
-/// past by the time it arrives). A plan with an error is refused: every outcome fails with a
+/// past by the time it arrives; so do writes that set an expiration already past). A plan with
+/// an error, or one a safety guard refused, is not applied: every outcome fails with a
 /// validation error and nothing is sent.
 [[nodiscard]] Result apply(const IOC& ioc, const Plan& plan, const BulkOptions& options = {});
 

@@ -17,6 +17,10 @@ class CsvReader {
  public:
   CsvReader(CharReader& r, std::size_t max) : r_(r), max_(max) {}
 
+  /// Columns of the header: a quoted field holding a line with that many fields is a stray
+  /// quote that swallowed rows, not a multi-line value.
+  void set_columns(std::size_t n) { columns_ = n; }
+
   enum class Result { record, end, bad, fatal };
 
   // Reads one record into `fields`; `start` is the line it began on.
@@ -33,13 +37,22 @@ class CsvReader {
       if (c == '"') {
         r_.get();
         const std::size_t open_line = line_;
+        std::size_t commas = 0;  // on the current embedded line
         while (true) {
           c = r_.get();
           if (c == EOF) {
             why = "unterminated quoted field (opened on line " + std::to_string(open_line) + ")";
             return Result::fatal;
           }
-          if (c == '\n') ++line_;
+          if (c == '\n') {
+            ++line_;
+            commas = 0;
+          }
+          if (c == ',' && line_ > open_line && columns_ > 1 && ++commas + 1 >= columns_ && !bad) {
+            why = "a quoted field opened on line " + std::to_string(open_line) +
+                  " runs over lines that look like rows (a stray quote?)";
+            bad = true;
+          }
           if (c == '"') {
             if (r_.peek() == '"') {
               r_.get();
@@ -90,6 +103,7 @@ class CsvReader {
   CharReader& r_;
   std::size_t max_;
   std::size_t line_ = 1;
+  std::size_t columns_ = 0;
 };
 
 }  // namespace
@@ -137,6 +151,7 @@ void read_csv(CharReader& r, Sink& sink) {
         return;
       }
       header = true;
+      csv.set_columns(cols.size());
       continue;
     }
     ++s.records;
@@ -150,6 +165,12 @@ void read_csv(CharReader& r, Sink& sink) {
                      std::to_string(cols.size()));
       continue;
     }
+    // The row's type and value cells: a row that fails on another field still names them.
+    std::string_view type_cell, value_cell;
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      if (cols[i]->key == "type") type_cell = fields[i];
+      if (cols[i]->key == "value") value_cell = fields[i];
+    }
     IndicatorSpec spec;
     bool ok = true;
     for (std::size_t i = 0; i < cols.size() && ok; ++i) {
@@ -160,7 +181,8 @@ void read_csv(CharReader& r, Sink& sink) {
       if (trim(cell).empty()) continue;
       if (f.key == "id") continue;  // written by export; the API assigns ids
       if (auto p = rules::set_from_text(spec, f, cell)) {
-        sink.error(line, p->field, p->value, p->reason);
+        sink.error(line, p->field, p->value, p->reason,
+                   names_of(type_cell, value_cell, sink.options().lookup));
         ok = false;
       }
     }

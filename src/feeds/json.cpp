@@ -1,6 +1,8 @@
 // JSON feeds: a top-level array of indicator objects, the API's {"resources":[...]} envelope
 // (both streamed one element at a time), and NDJSON (one object per line). Objects are read by
 // the rulebook (rules::from_json), which refuses unknown keys so a typo is never dropped.
+#include <optional>
+
 #include "../strings.hpp"
 #include "reader.hpp"
 
@@ -14,11 +16,21 @@ using internal::is_space;
 using internal::printable;
 using internal::trim;
 
+std::string string_member(const json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 void add_json_object(const json& j, std::size_t line, Sink& sink) {
   ++sink.summary().records;
   IndicatorSpec spec;
   if (auto p = rules::from_json(j, spec, rules::UnknownKeys::refuse)) {
-    sink.error(line, p->field, p->value, p->reason);
+    std::vector<rules::TypedValue> names;
+    if (p->field != "type" && p->field != "value") {
+      names = names_of(string_member(j, "type"), string_member(j, "value"), sink.options().lookup);
+    }
+    sink.error(line, p->field, p->value, p->reason, std::move(names));
     return;
   }
   sink.add(std::move(spec), line);
@@ -30,13 +42,15 @@ class JsonStream {
 
   JsonStream(CharReader& r, Sink& sink) : r_(r), o_(sink.options()), sink_(sink) {}
 
-  void run(const OnElement& on_element) {
+  // The content decides: a top-level array or a "resources" array holds indicator objects,
+  // an "objects" array is a STIX bundle's, wherever its "type": "bundle" sits.
+  void run(const OnElement& on_indicator, const OnElement& on_stix) {
     skip_ws();
     const int c = r_.get();
     if (c == '[') {
-      array(on_element);
+      array(on_indicator);
     } else if (c == '{') {
-      object(on_element);
+      object(on_indicator, on_stix);
     } else {
       sink_.fatal(1, "", "expected a JSON array or object at the start of the input");
       return;
@@ -82,8 +96,9 @@ class JsonStream {
     }
   }
 
-  void object(const OnElement& on_element) {
-    bool found = false;
+  void object(const OnElement& on_indicator, const OnElement& on_stix) {
+    std::string array_key;  // "objects" or "resources", once seen
+    std::optional<std::string> type;
     std::string text;
     while (!failed_ && !sink_.stopped()) {
       skip_ws();
@@ -101,9 +116,19 @@ class JsonStream {
       skip_ws();
       const auto k = key.get<std::string>();
       if ((k == "objects" || k == "resources") && r_.peek() == '[') {
+        if (!array_key.empty()) {
+          return fail("the top-level object has both \"" + array_key + "\" and \"" + k + "\"");
+        }
+        if (k == "objects" && type && *type != "bundle") {
+          return fail("an \"objects\" array in an object of type '" + *type + "', not 'bundle'");
+        }
         r_.get();
-        found = true;
-        array(on_element);
+        array_key = k;
+        array(k == "objects" ? on_stix : on_indicator);
+      } else if (k == "type") {
+        if (!capture(text)) return;
+        json t = json::parse(text, nullptr, false);
+        type = t.is_string() ? t.get<std::string>() : text.substr(0, 40);
       } else {
         if (!capture(text, true)) return;
       }
@@ -113,8 +138,16 @@ class JsonStream {
       if (c == '}') break;
       if (c != ',') return fail("expected ',' or '}' in the top-level object");
     }
-    if (!found && !failed_ && !sink_.stopped()) {
-      fail("the top-level object has no \"objects\" or \"resources\" array");
+    if (failed_ || sink_.stopped()) return;
+    if (array_key.empty()) {
+      return fail("the top-level object has no \"objects\" or \"resources\" array");
+    }
+    if (array_key == "objects" && type.value_or("") != "bundle") {
+      return fail(type ? "a STIX bundle's type is 'bundle', not '" + *type + "'"
+                       : "an \"objects\" array without \"type\": \"bundle\" is no STIX bundle");
+    }
+    if (array_key == "resources" && type == std::optional<std::string>("bundle")) {
+      fail("a bundle holds its objects in \"objects\", not \"resources\"");
     }
   }
 
@@ -195,13 +228,9 @@ json parse_object_text(const std::string& text, std::size_t line, Sink& sink) {
   return j;
 }
 
-void stream_elements(CharReader& r, Sink& sink,
-                     const std::function<void(const json&, std::size_t)>& on_element) {
-  JsonStream(r, sink).run(on_element);
-}
-
 void read_json(CharReader& r, Sink& sink) {
-  stream_elements(r, sink, [&](const json& j, std::size_t n) { add_json_object(j, n, sink); });
+  JsonStream(r, sink).run([&](const json& j, std::size_t n) { add_json_object(j, n, sink); },
+                          [&](const json& j, std::size_t n) { add_stix_object(j, n, sink); });
 }
 
 void read_ndjson(CharReader& r, Sink& sink) {

@@ -103,43 +103,66 @@ class Chain : public std::streambuf {
 
 }  // namespace
 
+namespace {
+
+// A feed whose content contradicts the format it is read as is a fatal error: an error page
+// saved as feed.json or feed.txt must never read as a feed that lists nothing.
+std::optional<std::string> contradiction(std::string_view head, Format f) {
+  std::string_view h = head;
+  if (h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
+  h = trim(h);
+  if (h.empty()) return std::nullopt;
+  if (h.front() == '<') {
+    return std::string("the input is HTML or XML (an error page?), not a feed");
+  }
+  const bool json_like = h.front() == '{' || h.front() == '[';
+  if ((f == Format::text || f == Format::csv) && json_like) {
+    return "the input is JSON but is read as " + std::string(to_string(f)) +
+           " (name it .json or give the format)";
+  }
+  if ((f == Format::json || f == Format::stix || f == Format::ndjson) && !json_like) {
+    return "the input is not JSON but is read as " + std::string(to_string(f));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 ReadSummary read(std::istream& in, const ReadOptions& options, const BatchCallback& on_batch,
                  const IssueCallback& on_issue) {
   ReadSummary summary;
   internal::feed::Sink sink(options, on_batch, on_issue, summary);
   internal::feed::CharReader r(in);
   r.skip_bom();
-  if (options.format == Format::automatic) {
-    // Peek at the head without consuming: read it into a string, then replay it.
-    std::string head;
-    while (head.size() < 4096 && r.peek() != EOF) head += static_cast<char>(r.get());
-    Chain chain(head, r);
-    std::istream chained(&chain);
-    ReadOptions o = options;
-    o.format = detect_format(head);
-    return read(chained, o, on_batch, on_issue);
+  // The head decides the format (when not given) and must not contradict it; it is replayed.
+  std::string head;
+  while (head.size() < 4096 && r.peek() != EOF) head += static_cast<char>(r.get());
+  const Format f = options.format == Format::automatic ? detect_format(head) : options.format;
+  if (auto why = contradiction(head, f)) {
+    summary.fatal = FeedIssue{1, "", "", *why, false, {}};
+    return summary;
   }
-  switch (options.format) {
+  Chain chain(std::move(head), r);
+  std::istream chained(&chain);
+  internal::feed::CharReader body(chained);
+  switch (f) {
     case Format::csv:
-      internal::feed::read_csv(r, sink);
+      internal::feed::read_csv(body, sink);
       break;
     case Format::text:
-      internal::feed::read_text(r, sink);
+      internal::feed::read_text(body, sink);
       break;
     case Format::ndjson:
-      internal::feed::read_ndjson(r, sink);
+      internal::feed::read_ndjson(body, sink);
       break;
     case Format::json:
-      internal::feed::read_json(r, sink);
-      break;
     case Format::stix:
-      internal::feed::read_stix(r, sink);
-      break;
     case Format::automatic:
+      internal::feed::read_json(body, sink);
       break;
   }
-  if (r.failed() && !summary.fatal) {
-    summary.fatal = FeedIssue{0, "", "", "the input could not be read", false};
+  if ((r.failed() || body.failed()) && !summary.fatal) {
+    summary.fatal = FeedIssue{0, "", "", "the input could not be read", false, {}};
   }
   sink.flush();
   return summary;
@@ -150,7 +173,7 @@ ReadSummary read_file(const std::string& path, const ReadOptions& options,
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     ReadSummary s;
-    s.fatal = FeedIssue{0, "", internal::printable(path), "cannot open the file", false};
+    s.fatal = FeedIssue{0, "", internal::printable(path), "cannot open the file", false, {}};
     return s;
   }
   ReadOptions o = options;

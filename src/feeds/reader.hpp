@@ -71,12 +71,14 @@ class Sink {
   ReadSummary& summary() { return s_; }
   const ReadOptions& options() const { return o_; }
 
-  /// A record that gives no entry.
-  void error(std::size_t line, std::string field, std::string_view value, std::string reason);
+  /// A record that gives no entry; `names`: the indicators it names, when readable.
+  void error(std::size_t line, std::string field, std::string_view value, std::string reason,
+             std::vector<rules::TypedValue> names = {});
   /// The reading must stop: what follows cannot be trusted.
   void fatal(std::size_t line, std::string field, std::string reason);
-  /// Judges `spec` and queues it. Returns false once reading must stop.
-  bool add(IndicatorSpec spec, std::size_t line);
+  /// Judges `spec` and queues it (`retire`: the feed says it is retired). Returns false once
+  /// reading must stop.
+  bool add(IndicatorSpec spec, std::size_t line, bool retire = false);
   /// Hands the queued entries to the batch callback.
   bool flush();
 
@@ -92,21 +94,24 @@ class Sink {
   std::unordered_map<std::string, std::size_t> seen_;
 };
 
+/// The indicator `type` (may be empty: inferred) and `value` name, in normal form, when they can
+/// be read; empty otherwise.
+std::vector<rules::TypedValue> names_of(std::string_view type, std::string_view value,
+                                        const rules::EnumLookup& lookup);
+
 /// The readers, one per format (csv.cpp, json.cpp, text.cpp, stix.cpp).
 void read_csv(CharReader& r, Sink& sink);
+/// A JSON document, one element at a time: a top-level array or an envelope's "resources" of
+/// indicator objects, or a STIX bundle's "objects" (the content decides, not the file name).
 void read_json(CharReader& r, Sink& sink);
 void read_ndjson(CharReader& r, Sink& sink);
 void read_text(CharReader& r, Sink& sink);
-void read_stix(CharReader& r, Sink& sink);
+/// One STIX object (stix.cpp): an indicator gives its entries, anything else is skipped.
+void add_stix_object(const nlohmann::json& j, std::size_t line, Sink& sink);
 
 /// Parses one captured JSON object text; reports it and returns a discarded value when it is
 /// nested too deep or not JSON.
 nlohmann::json parse_object_text(const std::string& text, std::size_t line, Sink& sink);
-
-/// Streams the elements of a top-level array, or of the "objects"/"resources" array of a
-/// top-level object, holding one element at a time (json.cpp; STIX bundles use it too).
-void stream_elements(CharReader& r, Sink& sink,
-                     const std::function<void(const nlohmann::json&, std::size_t)>& on_element);
 
 /// Calls on_line(line, number) for each line, stopping at a line over the size cap.
 void read_lines(CharReader& r, Sink& sink,

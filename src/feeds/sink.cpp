@@ -127,16 +127,24 @@ Sink::Sink(const ReadOptions& o, const BatchCallback& on_batch, const IssueCallb
   batch_.reserve(batch_size_);
 }
 
-void Sink::error(std::size_t line, std::string field, std::string_view value, std::string reason) {
+void Sink::error(std::size_t line, std::string field, std::string_view value, std::string reason,
+                 std::vector<rules::TypedValue> names) {
   ++s_.errors;
-  report(FeedIssue{line, std::move(field), printable(value), std::move(reason), false});
+  report(FeedIssue{line, std::move(field), printable(value), std::move(reason), false,
+                   std::move(names)});
+}
+
+std::vector<rules::TypedValue> names_of(std::string_view type, std::string_view value,
+                                        const rules::EnumLookup& lookup) {
+  if (auto tv = rules::normalize(trim(type), trim(value), nullptr, lookup)) return {*tv};
+  return {};
 }
 
 void Sink::fatal(std::size_t line, std::string field, std::string reason) {
-  if (!s_.fatal) s_.fatal = FeedIssue{line, std::move(field), "", std::move(reason), false};
+  if (!s_.fatal) s_.fatal = FeedIssue{line, std::move(field), "", std::move(reason), false, {}};
 }
 
-bool Sink::add(IndicatorSpec spec, std::size_t line) {
+bool Sink::add(IndicatorSpec spec, std::size_t line, bool retire) {
   if (s_.stopped) return false;
   apply_defaults(spec, o_.defaults);
   trim_fields(spec);
@@ -144,21 +152,30 @@ bool Sink::add(IndicatorSpec spec, std::size_t line) {
     error(line, "value", "", "value is empty");
     return true;
   }
+  const IndicatorSpec as_given = spec;
   if (auto p = rules::normalize(spec, o_.lookup)) {
-    error(line, p->field, p->value, p->reason);
+    // Another field failed: the indicator the row names is still known, and kept by sync.
+    std::vector<rules::TypedValue> names;
+    if (p->field != "type" && p->field != "value") {
+      names = names_of(as_given.type.value_or(""), as_given.value.value_or(""), o_.lookup);
+    }
+    error(line, p->field, p->value, p->reason, std::move(names));
     return true;
   }
   if (o_.drop_duplicates) {
     auto [it, inserted] = seen_.emplace(rules::key(*spec.type, *spec.value), line);
     if (!inserted) {
       ++s_.duplicates;
-      report(FeedIssue{line, "value", printable(*spec.value),
+      report(FeedIssue{line,
+                       "value",
+                       printable(*spec.value),
                        "duplicate of line " + std::to_string(it->second) + " (" + *spec.type + ")",
-                       true});
+                       true,
+                       {rules::TypedValue{*spec.type, *spec.value}}});
       return true;
     }
   }
-  batch_.push_back(FeedEntry{std::move(spec), line});
+  batch_.push_back(FeedEntry{std::move(spec), line, retire});
   ++s_.entries;
   if (batch_.size() >= batch_size_) return flush();
   return true;

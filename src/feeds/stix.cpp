@@ -9,9 +9,9 @@ namespace falcon::internal::feed {
 
 using nlohmann::json;
 
-namespace {
-
-// One STIX object: an indicator gives its entries, anything else is skipped.
+// One STIX object: an indicator gives its entries (retired ones marked), anything else is
+// skipped. Once the pattern is read, a failure of another field names the indicators, so sync
+// keeps them as they are.
 void add_stix_object(const json& j, std::size_t line, Sink& sink) {
   ReadSummary& s = sink.summary();
   if (!j.is_object()) {
@@ -36,16 +36,32 @@ void add_stix_object(const json& j, std::size_t line, Sink& sink) {
     sink.error(line, "pattern", "", "an indicator needs a string pattern");
     return;
   }
-  auto rev = j.find("revoked");
-  if (rev != j.end() && rev->is_boolean() && rev->get<bool>()) {
-    sink.error(line, "revoked", "true", "the indicator is revoked");
-    return;
-  }
   std::string why;
   auto pairs = feeds::parse_stix_pattern(pat->get<std::string>(), &why);
   if (!pairs) {
     sink.error(line, "pattern", pat->get<std::string>(), why);
     return;
+  }
+  std::vector<rules::TypedValue> names;
+  for (const auto& [t, v] : *pairs) {
+    for (auto& n : names_of(t, v, sink.options().lookup)) names.push_back(std::move(n));
+  }
+  auto fail = [&](const char* field, const std::string& value, std::string reason) {
+    sink.error(line, field, value, std::move(reason), names);
+  };
+  bool retire = false;
+  if (auto rev = j.find("revoked"); rev != j.end() && !rev->is_null()) {
+    if (!rev->is_boolean()) return fail("revoked", rev->dump(), "revoked must be true or false");
+    retire = rev->get<bool>();
+  }
+  if (auto from = j.find("valid_from"); from != j.end() && !from->is_null()) {
+    const auto t = from->is_string() ? rules::parse_time(from->get<std::string>()) : std::nullopt;
+    if (!t) return fail("valid_from", from->dump(), "valid_from must be an RFC 3339 timestamp");
+    const auto now =
+        sink.options().clock ? sink.options().clock() : std::chrono::system_clock::now();
+    if (rules::Time::from(now) < *t) {
+      return fail("valid_from", from->get<std::string>(), "the indicator is not valid yet");
+    }
   }
   IndicatorSpec base;
   auto name = j.find("name");
@@ -60,11 +76,9 @@ void add_stix_object(const json& j, std::size_t line, Sink& sink) {
     base.description = desc->get<std::string>();
   }
   auto until = j.find("valid_until");
-  if (until != j.end()) {
-    if (!until->is_string()) {
-      sink.error(line, "valid_until", until->dump(), "must be a timestamp string");
-      return;
-    }
+  if (until != j.end() && !until->is_null()) {
+    if (!until->is_string())
+      return fail("valid_until", until->dump(), "must be a timestamp string");
     base.expiration = until->get<std::string>();
   }
   auto labels = j.find("labels");
@@ -79,14 +93,8 @@ void add_stix_object(const json& j, std::size_t line, Sink& sink) {
     IndicatorSpec spec = base;
     spec.type = t;
     spec.value = v;
-    if (!sink.add(std::move(spec), line)) return;
+    if (!sink.add(std::move(spec), line, retire)) return;
   }
-}
-
-}  // namespace
-
-void read_stix(CharReader& r, Sink& sink) {
-  stream_elements(r, sink, [&](const json& j, std::size_t n) { add_stix_object(j, n, sink); });
 }
 
 }  // namespace falcon::internal::feed

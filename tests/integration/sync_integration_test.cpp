@@ -60,6 +60,14 @@ fsy::Options options(fsy::OnMissing m = fsy::OnMissing::remove) {
   return o;
 }
 
+// The same, with the removal cap lifted: for tests whose point is not the cap
+// (tests/cli/sync_safety_test.cpp holds it).
+fsy::Options uncapped(fsy::OnMissing m = fsy::OnMissing::remove) {
+  fsy::Options o = options(m);
+  o.max_remove = fsy::RemovalCap{0, 100};
+  return o;
+}
+
 std::uint64_t writes(const falcon::emulator::Emulator& e) {
   std::uint64_t n = 0;
   for (const auto& [route, count] : e.counters().requests_per_route) {
@@ -153,7 +161,7 @@ TEST_F(Sync, MissingOnesExpireAndStayExpired) {
   seed(emu(), feed(0, 2'000));
   auto desired = feed(500, 2'500);
   auto client = ioc();
-  auto p = fsy::plan(client, desired, options(fsy::OnMissing::expire));
+  auto p = fsy::plan(client, desired, uncapped(fsy::OnMissing::expire));
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p.count(ChangeKind::expire), 500u);
   EXPECT_EQ(p.count(ChangeKind::create), 500u);
@@ -213,7 +221,7 @@ TEST_F(Sync, RateLimitsAndADroppedConnectionAfterAWriteEndWithExactlyTheFeed) {
   auto cfg = config();
   cfg.sleeper = [](std::chrono::milliseconds) {};  // 429 waits cost no time
   falcon::IOC client(cfg);
-  auto p = fsy::plan(client, desired, options());
+  auto p = fsy::plan(client, desired, uncapped());
   ASSERT_TRUE(p.ok());
   ASSERT_EQ(p.count(ChangeKind::create), 4'000u);
 
@@ -305,7 +313,9 @@ TEST_F(Sync, RulebookTableThroughTheComparison) {
                       {"applied_globally", true}});
   }
   emu().add_indicators(seeded);
-  auto p = fsy::plan(ioc(), entries, options(fsy::OnMissing::remove));
+  auto o = options(fsy::OnMissing::remove);
+  o.allow_list = falcon::rules::AllowList();  // private addresses are rows of the table too
+  auto p = fsy::plan(ioc(), entries, o);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p.unchanged, seeded.size());
   EXPECT_TRUE(p.changes.empty()) << fsy::to_string(p.changes.front().kind) << " "

@@ -251,7 +251,11 @@ TEST(FeedStix, BundleObjects) {
                              kSha + R"(']","revoked":true}
   ]})";
   auto r = read_as(Format::automatic, bundle);
-  ASSERT_EQ(r.entries.size(), 2u);
+  // The revoked indicator is an entry the feed retires (sync applies the on-missing action).
+  ASSERT_EQ(r.entries.size(), 3u);
+  EXPECT_FALSE(r.entries[0].retire);
+  EXPECT_TRUE(r.entries[2].retire);
+  EXPECT_EQ(r.entries[2].line, 5u);
   EXPECT_EQ(r.summary.skipped, 1u);
   const auto& e = r.entries[0].spec;
   EXPECT_EQ(*e.value, "c2.example");
@@ -260,13 +264,33 @@ TEST(FeedStix, BundleObjects) {
   EXPECT_EQ(*e.tags, (std::vector<std::string>{"malicious-activity", "emotet"}));
   EXPECT_EQ(r.entries[1].line, 2u);
   EXPECT_EQ(*r.entries[1].spec.type, "ipv4");
-  EXPECT_EQ(r.summary.errors, 3u);
+  EXPECT_EQ(r.summary.errors, 2u);
   ASSERT_TRUE(issue_on(r, 3));
   EXPECT_EQ(issue_on(r, 3)->field, "pattern_type");
   ASSERT_TRUE(issue_on(r, 4));
   EXPECT_EQ(issue_on(r, 4)->field, "pattern");
-  ASSERT_TRUE(issue_on(r, 5));
-  EXPECT_EQ(issue_on(r, 5)->field, "revoked");
+}
+
+TEST(FeedStix, BadFieldsAfterThePatternNameTheIndicator) {
+  const std::string bundle = R"({"objects":[
+    {"type":"indicator","pattern":"[domain-name:value = 'a.example']","revoked":"yes"},
+    {"type":"indicator","pattern":"[domain-name:value = 'b.example']",
+     "valid_from":"2999-01-01T00:00:00Z"},
+    {"type":"indicator","pattern":"[domain-name:value = 'c.example']","valid_until":5}
+  ],"type":"bundle"})";
+  auto r = read_as(Format::json, bundle);
+  EXPECT_TRUE(r.entries.empty());
+  ASSERT_EQ(r.issues.size(), 3u);
+  EXPECT_EQ(r.issues[0].field, "revoked");
+  EXPECT_EQ(r.issues[1].reason, "the indicator is not valid yet");
+  EXPECT_EQ(r.issues[2].field, "valid_until");
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_EQ(r.issues[i].names.size(), 1u);
+    EXPECT_EQ(r.issues[i].names[0].value, std::string(1, static_cast<char>('a' + i)) + ".example");
+  }
+  // "type" that is not bundle, and an objects array without one, are fatal.
+  EXPECT_TRUE(read_as(Format::json, R"({"objects":[],"type":"report"})").summary.fatal);
+  EXPECT_TRUE(read_as(Format::json, R"({"objects":[]})").summary.fatal);
 }
 
 TEST(FeedRead, DetectsFormats) {

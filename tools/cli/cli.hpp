@@ -13,8 +13,9 @@
 
 namespace falcon_cli {
 
-/// Exit codes (docs/cli.md): 0 done, 1 error, 2 usage, 3 partial (some rows failed).
-inline constexpr int kOk = 0, kError = 1, kUsage = 2, kPartial = 3;
+/// Exit codes (docs/cli.md): 0 done, 1 error, 2 usage, 3 partial (some rows failed), 4 refused
+/// by a safety guard (nothing written).
+inline constexpr int kOk = 0, kError = 1, kUsage = 2, kPartial = 3, kRefused = 4;
 
 /// Set by the first Ctrl-C: commands stop between requests, never inside one.
 extern std::atomic<bool> g_interrupted;
@@ -51,5 +52,7 @@ int cmd_types(const Global& g, const std::string& which);
 int cmd_import(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d);
 int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d,
              const SyncOpts& s);
+int cmd_undo(const Global& g, const std::string& journal, const SyncOpts& s,
+             const std::string& comment);
 
 }  // namespace falcon_cli

@@ -1,4 +1,5 @@
-// falcon-ioc's feed commands: import (bulk create) and sync (plan, then apply).
+// falcon-ioc's feed commands: import (bulk create), sync (plan, guards, apply, journal) and undo.
+#include <fstream>
 #include <iostream>
 
 #include "cli.hpp"
@@ -11,107 +12,23 @@ using nlohmann::json;
 namespace feeds = falcon::feeds;
 namespace fsy = falcon::sync;
 
-int cmd_import(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d) {
-  falcon::IOC ioc(make_config(g));
-  feeds::ReadOptions ro = d.read_options();
-  ro.lookup = falcon::rules::api_lookup(ioc.client());
-  falcon::BulkOptions bo;
-  bo.batch_size = d.batch;
-  if (!d.comment.empty()) bo.comment = d.comment;
-  std::size_t created = 0, failed = 0, bad = 0;
-  bool fatal = false;
-  Progress bar(!g.quiet, "import", 0);
-  for (const auto& file : files) {
-    auto summary = feeds::read_file(
-        file, ro,
-        [&](std::vector<feeds::FeedEntry>& batch) {
-          if (g_interrupted) return false;
-          json items = json::array();
-          for (const auto& e : batch) items.push_back(e.spec);
-          auto r = falcon::bulk_create(ioc, items, bo);
-          for (const auto& item : r.items) {
-            if (item.ok) {
-              ++created;
-              continue;
-            }
-            ++failed;
-            std::cerr << file << ":" << batch[item.index].line << ": not created '"
-                      << *batch[item.index].spec.value << "': " << item_reason(item) << "\n";
-          }
-          bar.update(created + failed);
-          return !g_interrupted;
-        },
-        [&](const feeds::FeedIssue& i) {
-          ++bad;
-          bar.finish();
-          print_issue(file, i);
-        });
-    if (summary.fatal) {
-      fatal = true;
-      bar.finish();
-      std::cerr << file << ":" << summary.fatal->line << ": fatal: " << summary.fatal->reason
-                << "\n";
-    }
-    if (g_interrupted) break;
-  }
-  bar.finish();
-  const json out = {{"created", created}, {"failed", failed}, {"rejected", bad}};
-  if (output_format(g) == Fmt::table) {
-    std::cout << "created " << created << ", failed " << failed << ", rejected " << bad << "\n";
-  } else {
-    std::cout << out.dump() << "\n";
-  }
-  if (g_interrupted) {
-    std::cerr << "interrupted: " << created << " created before the stop; nothing half-sent\n";
-    return kError;
-  }
-  if (failed == 0 && bad == 0 && !fatal) return kOk;
-  return created > 0 ? kPartial : kError;
+namespace {
+
+// "-" reads stdin.
+std::string path_of(const std::string& file) {
+  return file == "-" ? "/dev/stdin" : file;
 }
 
-int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d,
-             const SyncOpts& s) {
-  falcon::IOC ioc(make_config(g));
-  feeds::ReadOptions ro = d.read_options();
-  ro.lookup = falcon::rules::api_lookup(ioc.client());
-  ro.batch_size = 10'000;
-  std::vector<feeds::FeedEntry> entries;
-  std::size_t bad = 0;
-  for (const auto& file : files) {
-    auto summary = feeds::read_file(
-        file, ro,
-        [&](std::vector<feeds::FeedEntry>& batch) {
-          for (auto& e : batch) entries.push_back(std::move(e));
-          return !g_interrupted;
-        },
-        [&](const feeds::FeedIssue& i) {
-          ++bad;
-          print_issue(file, i);
-        });
-    if (summary.fatal) {
-      // A feed read only in part would delete what it did not reach: refuse.
-      throw CliError{kError, file + ":" + std::to_string(summary.fatal->line) +
-                                 ": fatal: " + summary.fatal->reason +
-                                 "; nothing planned (a partial feed would delete the rest)"};
-    }
-    if (g_interrupted) throw CliError{kError, "interrupted while reading; nothing written"};
-  }
-  fsy::Options so;
-  so.source = d.source;
-  if (!s.scope.empty()) so.scope = s.scope;
-  so.on_missing = *fsy::parse_on_missing(s.on_missing);
-  so.adopt = s.adopt;
-  auto plan = fsy::plan(ioc, entries, so);
-  for (const auto& i : plan.invalid) print_issue("feed", i);
-  if (!plan.ok()) throw CliError{kError, "reading the scope failed: " + describe(*plan.error)};
-  const Fmt f = output_format(g);
-  print_plan(plan, f);
-  if (s.dry_run || plan.empty()) return bad > 0 ? kPartial : kOk;
+bool expired(const falcon::IndicatorSpec& s) {
+  if (!s.expiration || falcon::rules::is_zero_time(*s.expiration)) return false;
+  const auto t = falcon::rules::parse_time(*s.expiration);
+  return t && *t <= falcon::rules::Time::from(std::chrono::system_clock::now());
+}
 
-  // Apply in slices so Ctrl-C stops between requests, never inside one.
-  falcon::BulkOptions bo;
-  bo.batch_size = d.batch;
-  if (!d.comment.empty()) bo.comment = d.comment;
+// Applies `plan` in slices so Ctrl-C stops between requests, never inside one; every confirmed
+// change goes to the journal. Returns the exit code.
+int apply_plan(const falcon::IOC& ioc, const fsy::Plan& plan, const Global& g,
+               const falcon::BulkOptions& bo, std::ostream* journal, bool rows_failed) {
   Progress bar(!g.quiet, "sync", plan.changes.size());
   std::size_t done = 0, written = 0, failed = 0;
   constexpr std::size_t kSlice = 2000;
@@ -123,7 +40,10 @@ int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedD
     const std::size_t end = std::min(plan.changes.size(), start + kSlice);
     part.changes.assign(plan.changes.begin() + static_cast<std::ptrdiff_t>(start),
                         plan.changes.begin() + static_cast<std::ptrdiff_t>(end));
-    auto r = fsy::apply(ioc, part, bo);
+    fsy::ApplyOptions ao;
+    ao.bulk = bo;
+    ao.journal = journal;
+    auto r = fsy::apply(ioc, part, ao);
     for (const auto& o : r.outcomes) {
       const auto& c = part.changes[o.change];
       if (o.ok) {
@@ -151,8 +71,191 @@ int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedD
                               : std::string())
             << ".\n";
   if (g_interrupted) return kError;
-  if (failed == 0 && bad == 0) return kOk;
-  return written > 0 || bad > 0 ? kPartial : kError;
+  if (failed == 0 && !rows_failed) return kOk;
+  return written > 0 || rows_failed ? kPartial : kError;
+}
+
+// What a plan reports besides its changes, on stderr; and the guard's refusal.
+int report_plan(const fsy::Plan& plan, Fmt f) {
+  for (const auto& i : plan.invalid) print_issue("feed", i);
+  for (const auto& i : plan.skipped) print_issue("feed", i);
+  print_plan(plan, f);
+  if (plan.kept_for_errors > 0) {
+    std::cerr << "kept: " << plan.kept_for_errors
+              << " indicators named by rows that failed are left as they are\n";
+  }
+  if (plan.removals_blocked) {
+    std::cerr << "kept: a row that failed names no indicator, so this run removes nothing\n";
+  }
+  if (plan.refused) {
+    std::cerr << "falcon-ioc: refused by a safety guard (" << plan.refused->guard
+              << "): " << plan.refused->message << "\n";
+    return kRefused;
+  }
+  return kOk;
+}
+
+std::unique_ptr<std::ofstream> open_journal(const std::string& path) {
+  if (path.empty()) return nullptr;
+  auto out = std::make_unique<std::ofstream>(path, std::ios::app);
+  if (!*out) throw CliError{kError, "cannot write the journal " + path};
+  return out;
+}
+
+}  // namespace
+
+int cmd_import(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d) {
+  falcon::IOC ioc(make_config(g));
+  const auto allow = g.allow();
+  feeds::ReadOptions ro = d.read_options();
+  ro.lookup = falcon::rules::api_lookup(ioc.client());
+  falcon::BulkOptions bo;
+  bo.batch_size = d.batch;
+  if (!d.comment.empty()) bo.comment = d.comment;
+  std::size_t created = 0, failed = 0, bad = 0, skipped = 0;
+  bool fatal = false;
+  Progress bar(!g.quiet, "import", 0);
+  for (const auto& file : files) {
+    auto summary = feeds::read_file(
+        path_of(file), ro,
+        [&](std::vector<feeds::FeedEntry>& batch) {
+          if (g_interrupted) return false;
+          json items = json::array();
+          std::vector<const feeds::FeedEntry*> sent;
+          for (const auto& e : batch) {
+            // Retired (revoked or already expired) and allow-listed entries are not created.
+            std::string why;
+            if (e.retire) why = "retired by the feed";
+            if (why.empty() && expired(e.spec)) why = "already expired";
+            if (why.empty()) {
+              if (auto a = allow.match(*e.spec.type, *e.spec.value)) why = "allow-listed: " + *a;
+            }
+            if (!why.empty()) {
+              ++skipped;
+              if (!g.quiet) {
+                bar.finish();
+                std::cerr << file << ":" << e.line << ": skipped '" << *e.spec.value << "': " << why
+                          << "\n";
+              }
+              continue;
+            }
+            items.push_back(e.spec);
+            sent.push_back(&e);
+          }
+          if (items.empty()) return !g_interrupted;
+          auto r = falcon::bulk_create(ioc, items, bo);
+          for (const auto& item : r.items) {
+            if (item.ok) {
+              ++created;
+              continue;
+            }
+            ++failed;
+            std::cerr << file << ":" << sent[item.index]->line << ": not created '"
+                      << *sent[item.index]->spec.value << "': " << item_reason(item) << "\n";
+          }
+          bar.update(created + failed);
+          return !g_interrupted;
+        },
+        [&](const feeds::FeedIssue& i) {
+          ++bad;
+          bar.finish();
+          print_issue(file, i);
+        });
+    if (summary.fatal) {
+      fatal = true;
+      bar.finish();
+      std::cerr << file << ":" << summary.fatal->line << ": fatal: " << summary.fatal->reason
+                << "\n";
+    }
+    if (g_interrupted) break;
+  }
+  bar.finish();
+  const json out = {
+      {"created", created}, {"failed", failed}, {"rejected", bad}, {"skipped", skipped}};
+  if (output_format(g) == Fmt::table) {
+    std::cout << "created " << created << ", failed " << failed << ", rejected " << bad
+              << ", skipped " << skipped << "\n";
+  } else {
+    std::cout << out.dump() << "\n";
+  }
+  if (g_interrupted) {
+    std::cerr << "interrupted: " << created << " created before the stop; nothing half-sent\n";
+    return kError;
+  }
+  if (failed == 0 && bad == 0 && !fatal) return kOk;
+  return created > 0 ? kPartial : kError;
+}
+
+int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d,
+             const SyncOpts& s) {
+  falcon::IOC ioc(make_config(g));
+  fsy::Options so;
+  so.source = d.source;
+  if (!s.scope.empty()) so.scope = s.scope;
+  so.on_missing = *fsy::parse_on_missing(s.on_missing);
+  so.adopt = s.adopt;
+  so.allow_list = g.allow();
+  s.apply_to(so);
+  feeds::ReadOptions ro = d.read_options();
+  ro.lookup = falcon::rules::api_lookup(ioc.client());
+  ro.batch_size = 10'000;
+  std::vector<feeds::FeedEntry> entries;
+  bool empty = true;
+  for (const auto& file : files) {
+    auto summary = feeds::read_file(
+        path_of(file), ro,
+        [&](std::vector<feeds::FeedEntry>& batch) {
+          for (auto& e : batch) entries.push_back(std::move(e));
+          return !g_interrupted;
+        },
+        [&](const feeds::FeedIssue& i) {
+          so.feed_issues.push_back(i);
+          print_issue(file, i);
+        });
+    if (summary.fatal) {
+      // A feed read only in part would remove what it did not reach: refuse.
+      throw CliError{kError, file + ":" + std::to_string(summary.fatal->line) +
+                                 ": fatal: " + summary.fatal->reason +
+                                 "; nothing planned (a partial feed would remove the rest)"};
+    }
+    if (g_interrupted) throw CliError{kError, "interrupted while reading; nothing written"};
+    empty = empty && summary.empty();
+  }
+  if (empty && !s.allow_empty) {
+    throw CliError{kError,
+                   "the feed is empty (no record at all): a sync would remove every indicator "
+                   "in the scope; nothing planned (--allow-empty if that is meant)"};
+  }
+  const bool rows_failed = std::any_of(so.feed_issues.begin(), so.feed_issues.end(),
+                                       [](const feeds::FeedIssue& i) { return !i.duplicate; });
+  auto plan = fsy::plan(ioc, entries, so);
+  if (!plan.ok()) throw CliError{kError, "planning failed: " + describe(*plan.error)};
+  if (report_plan(plan, output_format(g)) == kRefused) return kRefused;
+  const bool failures = rows_failed || !plan.invalid.empty();
+  if (s.dry_run || plan.empty()) return failures ? kPartial : kOk;
+  falcon::BulkOptions bo;
+  bo.batch_size = d.batch;
+  if (!d.comment.empty()) bo.comment = d.comment;
+  auto journal = open_journal(s.journal);
+  return apply_plan(ioc, plan, g, bo, journal.get(), failures);
+}
+
+int cmd_undo(const Global& g, const std::string& journal_path, const SyncOpts& s,
+             const std::string& comment) {
+  falcon::IOC ioc(make_config(g));
+  std::ifstream in(journal_path);
+  if (!in) throw CliError{kError, "cannot read the journal " + journal_path};
+  fsy::Options so;
+  s.apply_to(so);
+  auto plan = fsy::plan_undo(ioc, in, so);
+  if (!plan.ok()) throw CliError{kError, "undo: " + describe(*plan.error)};
+  if (report_plan(plan, output_format(g)) == kRefused) return kRefused;
+  if (s.dry_run || plan.empty()) return plan.invalid.empty() ? kOk : kPartial;
+  falcon::BulkOptions bo;
+  if (!comment.empty()) bo.comment = comment;
+  // Undo is journaled too: by default beside the journal it reverses.
+  auto journal = open_journal(s.journal.empty() ? journal_path + ".undo" : s.journal);
+  return apply_plan(ioc, plan, g, bo, journal.get(), !plan.invalid.empty());
 }
 
 }  // namespace falcon_cli

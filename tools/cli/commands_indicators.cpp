@@ -84,6 +84,12 @@ int cmd_create(const Global& g, const FieldOpts& f) {
     s.value = tv.value;
   }
   if (!s.applied_globally && !s.host_groups) s.applied_globally = true;
+  if (auto tv = falcon::rules::normalize(s.type.value_or(""), s.value.value_or(""))) {
+    if (auto why = g.allow().match(tv->type, tv->value)) {
+      throw CliError{kRefused, "refused by the allow-list (" + *why + "): '" + tv->value +
+                                   "' must never become an IOC; nothing written"};
+    }
+  }
   falcon::IndicatorCreateOptions o;
   o.indicators = json::array({json(s)});
   if (!f.comment.empty()) o.comment = f.comment;

@@ -19,6 +19,19 @@ extern "C" void on_sigint(int) {
   std::signal(SIGINT, SIG_DFL);
 }
 
+// A feed argument: an existing file, or '-' for stdin.
+const CLI::Validator kFileOrStdin(
+    [](std::string& v) { return v == "-" ? std::string() : CLI::ExistingFile(v); }, "FILE|-");
+
+// The options of sync's guards that undo shares.
+void add_guards(CLI::App* c, SyncOpts& o) {
+  c->add_option("--max-delete", o.max_delete,
+                "Most removals (deletes and expiries) allowed: N or P% of the scope "
+                "(default: 10% or 10, whichever is more; 100% lifts it)");
+  c->add_option("--journal", o.journal,
+                "Append every applied change with its before-image to FILE (JSON lines)");
+}
+
 }  // namespace
 
 }  // namespace falcon_cli
@@ -30,7 +43,7 @@ int main(int argc, char** argv) {
       "sync.\n\nCredentials come from FALCON_CLIENT_ID / FALCON_CLIENT_SECRET (and "
       "FALCON_BASE_URL, FALCON_MEMBER_CID) or from --credentials FILE (KEY=VALUE lines, "
       "mode 600); never from a flag.\nExit codes: 0 done, 1 error, 2 usage, 3 partial "
-      "(some rows failed)."};
+      "(some rows failed), 4 refused by a safety guard (nothing written)."};
   app.require_subcommand(1);
   app.footer(
       "Examples:\n"
@@ -85,9 +98,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> import_files;
   FeedDefaults import_d;
   auto* import = app.add_subcommand("import", "Create every indicator of feed files (bulk)");
-  import->add_option("files", import_files, "Feed files (CSV, JSON, NDJSON, text, STIX 2.1)")
+  import
+      ->add_option("files", import_files,
+                   "Feed files (CSV, JSON, NDJSON, text, STIX 2.1; '-' reads stdin)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(kFileOrStdin);
   import->add_option("--source", import_d.source, "Source for rows without one");
   import_d.add_to(import);
   import->footer(
@@ -107,7 +122,9 @@ int main(int argc, char** argv) {
   FeedDefaults sync_d;
   SyncOpts sync_o;
   auto* sync = app.add_subcommand("sync", "Make the indicators of --source match feed files");
-  sync->add_option("files", sync_files, "Feed files")->required()->check(CLI::ExistingFile);
+  sync->add_option("files", sync_files, "Feed files ('-' reads stdin)")
+      ->required()
+      ->check(kFileOrStdin);
   sync->add_option("--source", sync_d.source, "The feed's name (its scope: source:'NAME')")
       ->required();
   sync->add_option("--on-missing", sync_o.on_missing, "delete, expire or keep")
@@ -116,10 +133,35 @@ int main(int argc, char** argv) {
   sync->add_option("--scope", sync_o.scope, "FQL scope instead of source:'NAME'");
   sync->add_flag("--dry-run", sync_o.dry_run, "Print the plan; write nothing");
   sync->add_flag("--adopt", sync_o.adopt, "Take over values that exist outside the scope");
+  add_guards(sync, sync_o);
+  sync->add_flag("--allow-empty", sync_o.allow_empty,
+                 "Sync an empty feed (it removes the whole scope, within --max-delete)");
+  sync->add_flag("--any-scope", sync_o.any_scope, "Allow a --scope that does not constrain source");
+  sync->add_option("--quota", sync_o.quota,
+                   "The tenant's indicator quota: refuse creates past it (0: no check)")
+      ->capture_default_str();
+  sync->add_option("--expire-after", sync_o.expire_after,
+                   "Expiry policy for entries without one: TYPE=DURATION,... (sha256=365d,"
+                   "domain=180d,ipv4=30d)");
   sync_d.add_to(sync);
   sync->footer(
       "Examples:\n  falcon-ioc sync feed.csv --source acme --dry-run\n"
-      "  falcon-ioc sync feed.stix.json --source acme --on-missing expire");
+      "  falcon-ioc sync feed.stix.json --source acme --on-missing expire\n"
+      "  falcon-ioc sync feed.csv --source acme --journal acme.journal --max-delete 5%\n"
+      "Exit code 4: refused by a safety guard (removal cap, quota, scope); nothing written.");
+
+  std::string undo_file, undo_comment;
+  SyncOpts undo_o;
+  auto* undo = app.add_subcommand("undo", "Reverse what a sync journal recorded");
+  undo->add_option("journal", undo_file, "A journal written by sync --journal")
+      ->required()
+      ->check(CLI::ExistingFile);
+  undo->add_flag("--dry-run", undo_o.dry_run, "Print the plan; write nothing");
+  undo->add_option("--comment", undo_comment, "Audit comment on every write");
+  add_guards(undo, undo_o);
+  undo->footer(
+      "Example:\n  falcon-ioc undo acme.journal --dry-run\n"
+      "Undo journals itself (to JOURNAL.undo unless --journal); a second undo writes nothing.");
 
   std::string agg_field = "type", agg_filter;
   std::int64_t agg_size = 20;
@@ -168,6 +210,7 @@ int main(int argc, char** argv) {
     if (import->parsed()) return cmd_import(g, import_files, import_d);
     if (exp->parsed()) return cmd_search(g, export_o, true);
     if (sync->parsed()) return cmd_sync(g, sync_files, sync_d, sync_o);
+    if (undo->parsed()) return cmd_undo(g, undo_file, undo_o, undo_comment);
     if (agg->parsed()) return cmd_aggregate(g, agg_field, agg_filter, agg_size);
     if (devices->parsed()) return cmd_devices(g, dev_type, dev_value);
     if (processes->parsed()) return cmd_processes(g, proc_type, proc_value, proc_device);

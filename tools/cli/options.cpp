@@ -79,6 +79,59 @@ void Global::add_to(CLI::App* app) {
   app->add_option("--format", format, "table, json, ndjson, csv (default: table on a terminal)")
       ->check(CLI::IsMember({"table", "json", "ndjson", "csv"}));
   app->add_flag("-q,--quiet", quiet, "No progress or summaries on stderr");
+  app->add_option("--allow-list", allow_list,
+                  "File of values never written as IOCs (exact values, CIDR ranges, *.domain "
+                  "suffixes), beside the built-in private/loopback/link-local/multicast ones");
+}
+
+falcon::rules::AllowList Global::allow() const {
+  auto list = falcon::rules::AllowList::builtin();
+  if (allow_list.empty()) return list;
+  std::ifstream in(allow_list);
+  if (!in) throw CliError{kError, "cannot read allow-list file " + allow_list};
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (auto why = list.add(line)) {
+      throw CliError{kError, allow_list + ":" + std::to_string(n) + ": " + *why};
+    }
+  }
+  return list;
+}
+
+void SyncOpts::apply_to(falcon::sync::Options& o) const {
+  o.allow_empty = allow_empty;
+  o.any_scope = any_scope;
+  o.quota = quota;
+  if (!max_delete.empty()) {
+    auto cap = falcon::sync::RemovalCap::parse(max_delete);
+    if (!cap) {
+      throw CliError{kUsage, "--max-delete: '" + max_delete +
+                                 "' is neither a number of indicators (50) nor a share of the "
+                                 "scope (5%, at most 100%)"};
+    }
+    o.max_remove = *cap;
+  }
+  std::size_t start = 0;
+  while (start < expire_after.size()) {
+    std::size_t end = expire_after.find(',', start);
+    if (end == std::string::npos) end = expire_after.size();
+    const std::string item = trim(expire_after.substr(start, end - start));
+    start = end + 1;
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    const std::string type = eq == std::string::npos ? "" : trim(item.substr(0, eq));
+    const auto d = eq == std::string::npos
+                       ? std::nullopt
+                       : falcon::rules::parse_duration(trim(item.substr(eq + 1)));
+    if (!falcon::rules::is_known(falcon::rules::Enum::type, type) || !d) {
+      throw CliError{kUsage, "--expire-after: '" + item +
+                                 "' is not TYPE=DURATION (e.g. sha256=365d, domain=180d, "
+                                 "ipv4=30d; durations in s, m, h, d or w)"};
+    }
+    o.expire_after[type] = *d;
+  }
 }
 
 void FieldOpts::add_to(CLI::App* c, bool with_type_value) {

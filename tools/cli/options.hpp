@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "falcon/feeds.hpp"
+#include "falcon/indicators.hpp"
 #include "falcon/models.hpp"
+#include "falcon/sync.hpp"
 
 namespace CLI {
 class App;
@@ -25,8 +27,12 @@ struct Global {
   std::string format;
   bool quiet = false;
   std::string member_cid;
+  /// --allow-list FILE: values never written as indicators, beside the built-in classes.
+  std::string allow_list;
 
   void add_to(CLI::App* app);
+  /// The built-in allow-list plus --allow-list's entries; throws CliError naming file:line.
+  falcon::rules::AllowList allow() const;
 };
 
 /// An indicator's fields given as options (create, update).
@@ -62,11 +68,19 @@ struct SearchOpts {
   bool ids_only = false;
 };
 
-/// sync's own options.
+/// sync's own options (and undo's guards).
 struct SyncOpts {
   std::string on_missing = "delete";
   std::string scope;
   bool dry_run = false, adopt = false;
+  bool allow_empty = false, any_scope = false;
+  std::string max_delete;  ///< N or P%; empty: the default cap
+  std::size_t quota = 1'000'000;
+  std::string expire_after;  ///< type=duration,...
+  std::string journal;       ///< --journal FILE
+
+  /// The guards' options for the library (throws CliError(kUsage) on a malformed value).
+  void apply_to(falcon::sync::Options& o) const;
 };
 
 }  // namespace falcon_cli
