@@ -85,9 +85,10 @@ struct TypedValue {
 };
 
 /// Infers the type of `value` strictly: 64 hex → sha256, 32 hex → md5, a canonical IPv4 →
-/// ipv4, a valid IPv6 → ipv6 (an IPv4-mapped one, `::ffff:a.b.c.d`, → ipv4), a name of two or
-/// more labels → domain. Everything else is refused with `reason` set: a 40-hex value ("sha1 is
-/// not a Falcon IOC type"), a dotted-decimal or numeric host that is not a canonical IPv4
+/// ipv4, a valid IPv6 → ipv6 (an IPv4-mapped one, `0:0:0:0:0:ffff:a.b.c.d` however abbreviated, →
+/// ipv4), a name of two or more labels → domain. Everything else is refused with `reason` set: a
+/// 40-hex value ("sha1 is not a Falcon IOC type"), a dotted-decimal or numeric host that is not a
+/// canonical IPv4
 /// (`256.1.1.1`, `1.2.3`, `010.0.0.1`, `0x7f000001`, `2130706433`), a single label (`com`).
 std::optional<std::string> infer_type(std::string_view value, std::string* reason = nullptr);
 
@@ -212,8 +213,8 @@ enum class Kind {
 /// One field of an indicator. The table (fields()) is the only list of them: the models'
 /// decoders, validation, the feed readers, sync's comparison and the CLI are all driven by it.
 struct Field {
-  std::string_view key;  ///< JSON key in API records and request bodies ("" for none).
-  Kind kind = Kind::text;
+  std::string_view key;    ///< JSON key in API records and request bodies ("" for none).
+  Kind kind = Kind::text;  ///< How the value is typed, checked and compared.
   /// For enumeration and enum_list: the values' table.
   Enum values = Enum::type;
   bool record = false;  ///< A key of the API's records (api.IndicatorV1).
