@@ -7,6 +7,7 @@
 #include <cmath>
 #include <istream>
 #include <ostream>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -18,16 +19,13 @@
 #include "query.hpp"
 #include "response_internal.hpp"
 #include "strings.hpp"
+#include "sync_internal.hpp"
 #include "value_lists.hpp"
 
-namespace falcon::sync {
+namespace falcon::internal::sync_core {
 
 using nlohmann::json;
-
-namespace {
-
-// Falcon's zero time: an update with it clears the expiration.
-constexpr const char* kNoExpiration = "0001-01-01T00:00:00Z";
+using namespace falcon::sync;
 
 std::vector<std::string> sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
@@ -46,12 +44,25 @@ std::optional<std::string> norm_time(const std::optional<std::string>& s) {
   return s;
 }
 
+Expiry expiry_decision(const std::optional<rules::Time>& want,
+                       std::optional<std::chrono::seconds> soft,
+                       const std::optional<rules::Time>& have, bool expired_now, rules::Time now) {
+  if (want) {
+    // The policy's expiration with more than half of its duration left is kept.
+    if (soft && have && now.plus(*soft / 2) < *have) return Expiry::keep;
+    return have && *have == *want ? Expiry::keep : Expiry::set;
+  }
+  return expired_now && have ? Expiry::clear : Expiry::keep;
+}
+
 bool expired_at(const Indicator& i, std::chrono::system_clock::time_point now) {
   if (i.expired.value_or(false)) return true;
   if (!i.expiration || rules::is_zero_time(*i.expiration)) return false;
   const auto t = rules::parse_time(*i.expiration);
   return t && *t <= rules::Time::from(now);
 }
+
+namespace {
 
 json as_json(const std::string& s) {
   return json(s);
@@ -69,14 +80,15 @@ json as_json(const std::optional<bool>& b) {
 template <class T>
 void as_json(const T&) {}
 
+}  // namespace
+
 // Compares the managed fields `want` sets (the rulebook's field table) with `have`; fills `out`
 // (the update item) and `fields`.
 // `soft`: the expiration comes from the expiry policy (Options::expire_after): an existing one
 // with more than half of that duration left is kept, so a daily sync does not rewrite it.
 void diff(const IndicatorSpec& want, const Indicator& have, bool expired_now,
           std::vector<FieldChange>& fields, IndicatorSpec& out,
-          std::optional<std::chrono::seconds> soft = std::nullopt,
-          std::chrono::system_clock::time_point now = {}) {
+          std::optional<std::chrono::seconds> soft, std::chrono::system_clock::time_point now) {
   internal::for_each_field([&](const auto& r) {
     if constexpr (internal::reaches<decltype(r.spec), const IndicatorSpec> &&
                   internal::reaches<decltype(r.record), const Indicator>) {
@@ -88,21 +100,21 @@ void diff(const IndicatorSpec& want, const Indicator& have, bool expired_now,
       if (r.field.kind == rules::Kind::timestamp) {
         if constexpr (std::is_same_v<H, std::optional<std::string>>) {
           const auto have_exp = norm_time(h);
+          const auto want_t = w ? rules::parse_time(*norm_time(w)) : std::nullopt;
           const auto have_t = have_exp ? rules::parse_time(*have_exp) : std::nullopt;
-          const bool fresh_enough =
-              soft && have_t && rules::Time::from(now).plus(*soft / 2) < *have_t;
-          if (w && fresh_enough) {
-            // The policy's expiration is far enough away: keep it.
-          } else if (w) {
-            if (norm_time(w) != have_exp) {
+          switch (expiry_decision(want_t, soft, have_t, expired_now, rules::Time::from(now))) {
+            case Expiry::keep:
+              break;
+            case Expiry::set:
               fields.push_back({std::string(r.field.key), opt_json(have_exp), json(*w)});
               r.spec(out) = w;
-            }
-          } else if (expired_now && have_exp) {
-            // The feed lists it again without an end: bring it back from expiry.
-            fields.push_back({std::string(r.field.key), json(*have_exp), json(nullptr)});
-            r.spec(out) = std::string(kNoExpiration);
-            if (!out.action && want.action) out.action = want.action;
+              break;
+            case Expiry::clear:
+              // The feed lists it again without an end: bring it back from expiry.
+              fields.push_back({std::string(r.field.key), json(*have_exp), json(nullptr)});
+              r.spec(out) = std::string(kNoExpiration);
+              if (!out.action && want.action) out.action = want.action;
+              break;
           }
         }
         return;
@@ -128,6 +140,253 @@ void diff(const IndicatorSpec& want, const Indicator& have, bool expired_now,
     }
   });
 }
+
+// ---- guards -------------------------------------------------------------------------------
+
+// The top-level AND terms of an FQL filter, or nullopt when it has a top-level OR (',').
+std::optional<std::vector<std::string_view>> top_level_terms(std::string_view f) {
+  std::vector<std::string_view> terms;
+  int depth = 0;
+  char quote = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    const char c = f[i];
+    if (quote != 0) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == quote) {
+        quote = 0;
+      }
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '[' || c == '(') {
+      ++depth;
+    } else if (c == ']' || c == ')') {
+      --depth;
+    } else if (depth == 0 && c == ',') {
+      return std::nullopt;
+    } else if (depth == 0 && c == '+') {
+      terms.push_back(internal::trim(f.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  terms.push_back(internal::trim(f.substr(start)));
+  return terms;
+}
+
+// A scope constrains source when one top-level AND term is `source:'x'` or `source:['x',..]`
+// (no negation, wildcard, text match or comparison).
+bool constrains_source(std::string_view scope) {
+  auto terms = top_level_terms(scope);
+  if (!terms) return false;
+  for (std::string_view t : *terms) {
+    if (t.size() >= 2 && t.front() == '(' && t.back() == ')') {
+      if (constrains_source(t.substr(1, t.size() - 2))) return true;
+      continue;
+    }
+    if (t.rfind("source:", 0) != 0) continue;
+    std::string_view v = internal::trim(t.substr(7));
+    if (v.empty()) continue;
+    if (v.front() == '[' && v.back() == ']') {
+      v = v.substr(1, v.size() - 2);
+    }
+    if (v.empty() || (v.front() != '\'' && v.front() != '"')) continue;
+    if (v.find('*') != std::string_view::npos) continue;
+    return true;
+  }
+  return false;
+}
+
+// Phase 1: the FQL scope; a validation error when there is none. A scope that does not
+// constrain source is refused (a guard) unless any_scope.
+std::optional<Response> choose_scope(const Options& options, Plan& p) {
+  if (options.scope && !options.scope->empty()) {
+    p.scope = *options.scope;
+    if (!options.any_scope && !constrains_source(p.scope)) {
+      p.refused = Refusal{"scope", "the scope '" + internal::printable(p.scope, 200) +
+                                       "' does not constrain source (source:'NAME' ANDed at the "
+                                       "top level): it could remove indicators other feeds own. "
+                                       "Give such a term, or --any-scope"};
+    }
+  } else if (!options.source.empty() && options.source.size() <= 256) {
+    p.scope = fql::eq("source", options.source).str();
+  } else {
+    return make_error_response(internal::validation_error(
+        "source", options.source.empty() ? "a sync needs a source name (1-256 characters) or a "
+                                           "scope filter"
+                                         : "source is longer than 256 characters"));
+  }
+  return std::nullopt;
+}
+
+// Phase 6: the guards that look at the whole plan. Removals dropped when a failed row named
+// nothing; the removal cap; the quota.
+void guard(const Options& options, Plan& p) {
+  if (p.removals_blocked) {
+    const std::size_t dropped = p.removals();
+    p.kept += dropped;
+    p.changes.erase(std::remove_if(p.changes.begin(), p.changes.end(),
+                                   [](const Change& c) {
+                                     return c.kind == ChangeKind::remove ||
+                                            c.kind == ChangeKind::expire;
+                                   }),
+                    p.changes.end());
+    p.counts[static_cast<std::size_t>(ChangeKind::remove)] = 0;
+    p.counts[static_cast<std::size_t>(ChangeKind::expire)] = 0;
+  }
+  if (p.refused) return;
+  const std::size_t removals = p.removals();
+  const std::size_t cap = options.max_remove.limit(p.existing);
+  if (removals > cap) {
+    p.refused = Refusal{
+        "removal_cap", "the plan removes " + std::to_string(removals) + " of the " +
+                           std::to_string(p.existing) +
+                           " indicators in the scope, more than the cap of " + std::to_string(cap) +
+                           " (--max-delete N or P%; 100% lifts it); nothing was written"};
+    return;
+  }
+  const std::size_t creates = p.count(ChangeKind::create);
+  if (options.quota > 0 && creates > 0) {
+    const std::size_t after =
+        p.tenant_total + creates - std::min(p.tenant_total, p.count(ChangeKind::remove));
+    if (after > options.quota) {
+      p.refused =
+          Refusal{"quota", "the tenant holds " + std::to_string(p.tenant_total) + " indicators; " +
+                               std::to_string(creates) + " creates would pass its quota of " +
+                               std::to_string(options.quota) + " (--quota N); nothing was written"};
+    }
+  }
+}
+
+void budget(Plan& p, std::size_t batch) {
+  p.write_requests =
+      (p.count(ChangeKind::create) + batch - 1) / batch +
+      (p.count(ChangeKind::update) + p.count(ChangeKind::adopt) + batch - 1) / batch +
+      (p.count(ChangeKind::expire) + batch - 1) / batch + (p.count(ChangeKind::remove) + 99) / 100;
+}
+
+void recount(Plan& p) {
+  p.counts = {};
+  for (const auto& c : p.changes) ++p.counts[static_cast<std::size_t>(c.kind)];
+}
+
+namespace {
+
+// A 64-bit hash (the 64-bit FNV-1a of the bytes, then a finalising mix): fast enough for every
+// field of every record of a million-indicator scope.
+std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 33);
+}
+
+std::uint64_t hash_text(std::uint64_t h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return mix(h ^ s.size());
+}
+
+std::uint64_t lower_hash(std::uint64_t h, std::string_view s) {
+  for (char c : s) {
+    h ^= static_cast<unsigned char>((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
+    h *= 0x100000001b3ULL;
+  }
+  return mix(h ^ s.size());
+}
+
+// One field's canonical value, hashed with its position (same rule on both sides).
+std::uint64_t field_hash(std::size_t index, rules::Kind kind, const std::string& v) {
+  const std::uint64_t seed = 0xcbf29ce484222325ULL ^ (index * 0x9e3779b97f4a7c15ULL);
+  return kind == rules::Kind::enumeration ? lower_hash(seed, v) : hash_text(seed, v);
+}
+std::uint64_t field_hash(std::size_t index, rules::Kind, const std::vector<std::string>& v) {
+  std::uint64_t h = 0xcbf29ce484222325ULL ^ (index * 0x9e3779b97f4a7c15ULL);
+  for (const auto& item : sorted(v)) h = hash_text(h, item);
+  return h;
+}
+std::uint64_t field_hash(std::size_t index, rules::Kind, bool v) {
+  return mix((index + 1) * 0x9e3779b97f4a7c15ULL + (v ? 1 : 2));
+}
+
+}  // namespace
+
+Signature signature(const IndicatorSpec& want) {
+  Signature sig;
+  std::size_t index = 0;
+  internal::for_each_field([&](const auto& r) {
+    const std::size_t i = index++;
+    if constexpr (internal::reaches<decltype(r.spec), const IndicatorSpec> &&
+                  internal::reaches<decltype(r.record), const Indicator>) {
+      if (!r.field.managed || r.field.kind == rules::Kind::timestamp) return;
+      const auto& w = r.spec(want);
+      if (!w) return;
+      using W = std::decay_t<decltype(*w)>;
+      if constexpr (std::is_same_v<W, std::string> || std::is_same_v<W, bool> ||
+                    std::is_same_v<W, std::vector<std::string>>) {
+        sig.mask |= 1u << i;
+        sig.hash ^= field_hash(i, r.field.kind, *w);
+      }
+    }
+  });
+  return sig;
+}
+
+std::uint64_t signature(const Indicator& have, std::uint32_t mask) {
+  std::uint64_t hash = 0;
+  std::size_t index = 0;
+  internal::for_each_field([&](const auto& r) {
+    const std::size_t i = index++;
+    if constexpr (internal::reaches<decltype(r.record), const Indicator>) {
+      if ((mask & (1u << i)) == 0) return;
+      const auto& h = r.record(have);
+      using H = std::decay_t<decltype(h)>;
+      if constexpr (std::is_same_v<H, std::optional<std::string>>) {
+        hash ^= field_hash(i, r.field.kind, h.value_or(""));
+      } else if constexpr (std::is_same_v<H, std::optional<bool>>) {
+        hash ^= field_hash(i, r.field.kind, h.value_or(false));
+      } else if constexpr (std::is_same_v<H, std::vector<std::string>>) {
+        hash ^= field_hash(i, r.field.kind, h);
+      }
+    }
+  });
+  return hash;
+}
+
+Pacer::Pacer(double per_minute, std::function<void(std::chrono::milliseconds)> sleep)
+    : interval_ms_(per_minute > 0 ? 60'000.0 / per_minute : 0), sleep_(std::move(sleep)) {}
+
+void Pacer::before(std::size_t requests) {
+  if (interval_ms_ <= 0 || requests == 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (next_ > now) {
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_ - now);
+    if (wait.count() > 0) {
+      if (sleep_) {
+        sleep_(wait);
+      } else {
+        std::this_thread::sleep_for(wait);
+      }
+    }
+  }
+  const auto base = std::max(next_, now);
+  next_ = base + std::chrono::microseconds(static_cast<std::int64_t>(
+                     interval_ms_ * 1000.0 * static_cast<double>(requests)));
+}
+
+}  // namespace falcon::internal::sync_core
+
+namespace falcon::sync {
+
+using nlohmann::json;
+using namespace internal::sync_core;
+
+namespace {
 
 // The feed, normalised and indexed by rules::key.
 struct Desired {
@@ -216,17 +475,25 @@ std::optional<RemovalCap> RemovalCap::parse(std::string_view text) {
 }
 
 std::size_t Plan::count(ChangeKind k) const noexcept {
-  return static_cast<std::size_t>(
-      std::count_if(changes.begin(), changes.end(), [k](const Change& c) { return c.kind == k; }));
+  return counts[static_cast<std::size_t>(k)];
 }
 
 std::size_t Plan::removals() const noexcept {
   return count(ChangeKind::remove) + count(ChangeKind::expire);
 }
 
+std::chrono::seconds Plan::least_apply_time(double share) const noexcept {
+  const double per_minute =
+      static_cast<double>(rate_limit.value_or(6000)) * std::clamp(share, 0.01, 1.0);
+  return std::chrono::seconds(static_cast<std::int64_t>(
+      std::ceil(static_cast<double>(write_requests) * 60.0 / per_minute)));
+}
+
 bool Plan::empty() const noexcept {
-  return std::all_of(changes.begin(), changes.end(),
-                     [](const Change& c) { return c.kind == ChangeKind::conflict; });
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    if (k != static_cast<std::size_t>(ChangeKind::conflict) && counts[k] != 0) return false;
+  }
+  return true;
 }
 
 std::size_t Result::written() const noexcept {
@@ -241,87 +508,7 @@ std::size_t Result::failed() const noexcept {
 
 namespace {
 
-// ---- guards -------------------------------------------------------------------------------
-
-// The top-level AND terms of an FQL filter, or nullopt when it has a top-level OR (',').
-std::optional<std::vector<std::string_view>> top_level_terms(std::string_view f) {
-  std::vector<std::string_view> terms;
-  int depth = 0;
-  char quote = 0;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < f.size(); ++i) {
-    const char c = f[i];
-    if (quote != 0) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == quote) {
-        quote = 0;
-      }
-      continue;
-    }
-    if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '[' || c == '(') {
-      ++depth;
-    } else if (c == ']' || c == ')') {
-      --depth;
-    } else if (depth == 0 && c == ',') {
-      return std::nullopt;
-    } else if (depth == 0 && c == '+') {
-      terms.push_back(internal::trim(f.substr(start, i - start)));
-      start = i + 1;
-    }
-  }
-  terms.push_back(internal::trim(f.substr(start)));
-  return terms;
-}
-
-// A scope constrains source when one top-level AND term is `source:'x'` or `source:['x',..]`
-// (no negation, wildcard, text match or comparison).
-bool constrains_source(std::string_view scope) {
-  auto terms = top_level_terms(scope);
-  if (!terms) return false;
-  for (std::string_view t : *terms) {
-    if (t.size() >= 2 && t.front() == '(' && t.back() == ')') {
-      if (constrains_source(t.substr(1, t.size() - 2))) return true;
-      continue;
-    }
-    if (t.rfind("source:", 0) != 0) continue;
-    std::string_view v = internal::trim(t.substr(7));
-    if (v.empty()) continue;
-    if (v.front() == '[' && v.back() == ']') {
-      v = v.substr(1, v.size() - 2);
-    }
-    if (v.empty() || (v.front() != '\'' && v.front() != '"')) continue;
-    if (v.find('*') != std::string_view::npos) continue;
-    return true;
-  }
-  return false;
-}
-
 // ---- phases of plan() ---------------------------------------------------------------------
-
-// Phase 1: the FQL scope; a validation error when there is none. A scope that does not
-// constrain source is refused (a guard) unless any_scope.
-std::optional<Response> choose_scope(const Options& options, Plan& p) {
-  if (options.scope && !options.scope->empty()) {
-    p.scope = *options.scope;
-    if (!options.any_scope && !constrains_source(p.scope)) {
-      p.refused = Refusal{"scope", "the scope '" + internal::printable(p.scope, 200) +
-                                       "' does not constrain source (source:'NAME' ANDed at the "
-                                       "top level): it could remove indicators other feeds own. "
-                                       "Give such a term, or --any-scope"};
-    }
-  } else if (!options.source.empty() && options.source.size() <= 256) {
-    p.scope = fql::eq("source", options.source).str();
-  } else {
-    return make_error_response(internal::validation_error(
-        "source", options.source.empty() ? "a sync needs a source name (1-256 characters) or a "
-                                           "scope filter"
-                                         : "source is longer than 256 characters"));
-  }
-  return std::nullopt;
-}
 
 // What a failed row says about removals: the indicators it names are kept; one that names none
 // blocks every removal.
@@ -417,6 +604,7 @@ std::optional<Response> read_scope(const IOC& ioc, const Options& options,
       ioc, q,
       [&](Response& page) {
         ++p.requests;
+        if (auto limit = page.rate_limit().limit) p.rate_limit = *limit;
         for (Indicator& have : page.resources_as<Indicator>()) {
           if (!have.id.empty() && !seen.insert(have.id).second) continue;
           ++p.existing;
@@ -565,43 +753,6 @@ void place_absent(const Options& options, std::chrono::system_clock::time_point 
   }
 }
 
-// Phase 6: the guards that look at the whole plan. Removals dropped when a failed row named
-// nothing; the removal cap; the quota.
-void guard(const Options& options, Plan& p) {
-  if (p.removals_blocked) {
-    const std::size_t dropped = p.removals();
-    p.kept += dropped;
-    p.changes.erase(std::remove_if(p.changes.begin(), p.changes.end(),
-                                   [](const Change& c) {
-                                     return c.kind == ChangeKind::remove ||
-                                            c.kind == ChangeKind::expire;
-                                   }),
-                    p.changes.end());
-  }
-  if (p.refused) return;
-  const std::size_t removals = p.removals();
-  const std::size_t cap = options.max_remove.limit(p.existing);
-  if (removals > cap) {
-    p.refused = Refusal{
-        "removal_cap", "the plan removes " + std::to_string(removals) + " of the " +
-                           std::to_string(p.existing) +
-                           " indicators in the scope, more than the cap of " + std::to_string(cap) +
-                           " (--max-delete N or P%; 100% lifts it); nothing was written"};
-    return;
-  }
-  const std::size_t creates = p.count(ChangeKind::create);
-  if (options.quota > 0 && creates > 0) {
-    const std::size_t after =
-        p.tenant_total + creates - std::min(p.tenant_total, p.count(ChangeKind::remove));
-    if (after > options.quota) {
-      p.refused =
-          Refusal{"quota", "the tenant holds " + std::to_string(p.tenant_total) + " indicators; " +
-                               std::to_string(creates) + " creates would pass its quota of " +
-                               std::to_string(options.quota) + " (--quota N); nothing was written"};
-    }
-  }
-}
-
 }  // namespace
 
 Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Options& options) {
@@ -650,7 +801,9 @@ Plan plan(const IOC& ioc, const std::vector<feeds::FeedEntry>& desired, const Op
   for (auto* group : {&creates, &scope.updates, &adopts, &scope.missing}) {
     for (auto& c : *group) p.changes.push_back(std::move(c));
   }
+  recount(p);
   guard(options, p);
+  budget(p, 2000);
   return p;
 }
 
@@ -659,467 +812,6 @@ Plan plan(const IOC& ioc, const std::vector<IndicatorSpec>& desired, const Optio
   entries.reserve(desired.size());
   for (std::size_t i = 0; i < desired.size(); ++i) entries.push_back({desired[i], i + 1});
   return plan(ioc, entries, options);
-}
-
-namespace {
-
-void take(Outcome& o, const BulkItem& item) {
-  o.ok = item.ok;
-  if (!item.id.empty()) o.id = item.id;
-  o.messages = item.messages;
-  o.error = item.error;
-  o.status_code = item.status_code;
-  o.outcome_unknown = item.outcome_unknown;
-}
-
-// A write that sets an expiration already past (or about to pass on its way) needs
-// ignore_warnings, or the API's "expiration is in the past" warning blocks it on every run.
-bool expiration_past(const IndicatorSpec& w, std::chrono::system_clock::time_point now) {
-  if (!w.expiration || rules::is_zero_time(*w.expiration)) return false;
-  const auto t = rules::parse_time(*w.expiration);
-  return t && *t <= rules::Time::from(now + std::chrono::minutes(5));
-}
-
-// The changes of a plan, by the request that carries them: `urgent` writes set a past
-// expiration (expiries, retirements) and are sent with ignore_warnings.
-struct Groups {
-  std::vector<std::size_t> creates, urgent_creates, updates, urgent_updates, removes;
-};
-
-Groups group(const Plan& plan, Result& res) {
-  Groups g;
-  const auto now = std::chrono::system_clock::now();
-  for (std::size_t i = 0; i < plan.changes.size(); ++i) {
-    const Change& c = plan.changes[i];
-    const bool urgent = expiration_past(c.write, now);
-    switch (c.kind) {
-      case ChangeKind::create:
-        (urgent ? g.urgent_creates : g.creates).push_back(i);
-        break;
-      case ChangeKind::update:
-      case ChangeKind::adopt:
-        (urgent ? g.urgent_updates : g.updates).push_back(i);
-        break;
-      case ChangeKind::expire:
-        g.urgent_updates.push_back(i);
-        break;
-      case ChangeKind::remove:
-        g.removes.push_back(i);
-        break;
-      case ChangeKind::conflict:
-        res.outcomes[i].ok = true;
-        res.outcomes[i].skipped = true;
-        break;
-    }
-  }
-  return g;
-}
-
-// The journal: one JSON line per change confirmed written, with what undo needs.
-class Journal {
- public:
-  Journal(std::ostream* out, const Plan& plan) : out_(out) {
-    if (out_ == nullptr) return;
-    *out_ << json{{"journal", 1},
-                  {"scope", plan.scope},
-                  {"source", plan.source},
-                  {"on_missing", to_string(plan.on_missing)},
-                  {"started", fql::timestamp(std::chrono::system_clock::now())}}
-                 .dump()
-          << "\n";
-    out_->flush();
-  }
-
-  void record(const Change& c, const Outcome& o) {
-    if (out_ == nullptr || !o.ok || o.skipped) return;
-    json line = {{"op", to_string(c.kind)},
-                 {"type", c.type},
-                 {"value", c.value},
-                 {"id", o.id.empty() ? c.id : o.id}};
-    switch (c.kind) {
-      case ChangeKind::create:
-        line["after"] = json(c.write);
-        break;
-      case ChangeKind::update:
-      case ChangeKind::adopt:
-      case ChangeKind::expire: {
-        json before = json::object(), after = json::object();
-        for (const auto& f : c.fields) {
-          before[f.field] = f.before;
-          after[f.field] = f.after;
-        }
-        if (c.before) before["action"] = c.before->action ? json(*c.before->action) : json();
-        line["before"] = std::move(before);
-        line["after"] = std::move(after);
-        break;
-      }
-      case ChangeKind::remove:
-        line["before"] = c.before ? json(*c.before) : json::object();
-        break;
-      case ChangeKind::conflict:
-        return;
-    }
-    *out_ << line.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
-  }
-
-  // After each confirmed batch: what is journaled is on disk before the next write.
-  void flush() {
-    if (out_ != nullptr) out_->flush();
-  }
-
- private:
-  std::ostream* out_;
-};
-
-// Sends a plan's changes with the bulk helpers and records one outcome per change.
-class Writer {
- public:
-  Writer(const IOC& ioc, const Plan& plan, const BulkOptions& options, Result& res,
-         Journal& journal)
-      : ioc_(ioc), plan_(plan), options_(options), res_(res), journal_(journal) {
-    urgent_options_.ignore_warnings = true;
-  }
-
-  // Request bodies are built a batch at a time (memory stays bounded for any plan size), and
-  // each batch is journaled once confirmed.
-  void write(const std::vector<std::size_t>& idx, bool create, bool urgent = false) {
-    const BulkOptions& o = urgent ? urgent_options_ : options_;
-    const std::size_t slice =
-        std::clamp<std::size_t>(o.batch_size == 0 ? 2000 : o.batch_size, 1, 2000);
-    for (std::size_t start = 0; start < idx.size(); start += slice) {
-      const std::size_t end = std::min(idx.size(), start + slice);
-      json items = json::array();
-      for (std::size_t k = start; k < end; ++k) {
-        const Change& c = plan_.changes[idx[k]];
-        json item = c.write;
-        for (const auto& f : c.reset) item[f] = nullptr;
-        items.push_back(std::move(item));
-      }
-      BulkResult r = create ? bulk_create(ioc_, items, o) : bulk_update(ioc_, items, o);
-      res_.requests += r.requests;
-      for (std::size_t k = 0; k < end - start && k < r.items.size(); ++k) {
-        take(res_.outcomes[idx[start + k]], r.items[k]);
-        journal_.record(plan_.changes[idx[start + k]], res_.outcomes[idx[start + k]]);
-      }
-      journal_.flush();
-    }
-  }
-
-  void remove(const std::vector<std::size_t>& idx) {
-    if (idx.empty()) return;
-    std::vector<std::string> ids;
-    ids.reserve(idx.size());
-    for (auto i : idx) ids.push_back(plan_.changes[i].id);
-    BulkResult r = bulk_delete(ioc_, ids, options_);
-    res_.requests += r.requests;
-    for (std::size_t k = 0; k < idx.size() && k < r.items.size(); ++k) {
-      take(res_.outcomes[idx[k]], r.items[k]);
-      journal_.record(plan_.changes[idx[k]], res_.outcomes[idx[k]]);
-    }
-    journal_.flush();
-  }
-
-  // The changes of `idx` whose write may or may not have happened (the connection died after
-  // sending).
-  std::vector<std::size_t> unknown(const std::vector<std::size_t>& idx) const {
-    std::vector<std::size_t> out;
-    for (auto i : idx) {
-      if (!res_.outcomes[i].ok && res_.outcomes[i].outcome_unknown) out.push_back(i);
-    }
-    return out;
-  }
-
-  // Creates of unknown fate are looked up by value: found ones are done, absent ones re-sent.
-  // Updates, expiries and deletes are idempotent and simply sent again.
-  void settle(const Groups& g) {
-    for (const bool urgent : {false, true}) {
-      const std::vector<std::size_t> lost = unknown(urgent ? g.urgent_creates : g.creates);
-      if (lost.empty()) continue;
-      std::vector<std::string> values;
-      values.reserve(lost.size());
-      for (auto i : lost) values.push_back(plan_.changes[i].value);
-      std::unordered_map<std::string, std::string> ids;
-      Response r = combined_any_of(
-          ioc_, "value", values,
-          [&](Response& page) {
-            ++res_.requests;
-            for (const Indicator& i : page.resources_as<Indicator>()) {
-              ids[rules::key_of_any(i.type, i.value)] = i.id;
-            }
-            return true;
-          },
-          options_.call);
-      if (!r.ok()) continue;
-      std::vector<std::size_t> resend;
-      for (auto i : lost) {
-        const auto it = ids.find(rules::key(plan_.changes[i].type, plan_.changes[i].value));
-        if (it == ids.end()) {
-          resend.push_back(i);
-          continue;
-        }
-        auto& o = res_.outcomes[i];
-        o = Outcome{};
-        o.change = i;
-        o.ok = true;
-        o.id = it->second;
-        journal_.record(plan_.changes[i], o);
-      }
-      write(resend, true, urgent);
-    }
-    write(unknown(g.updates), false);
-    write(unknown(g.urgent_updates), false, true);
-    remove(unknown(g.removes));
-  }
-
- private:
-  const IOC& ioc_;
-  const Plan& plan_;
-  const BulkOptions& options_;
-  BulkOptions urgent_options_ = options_;
-  Result& res_;
-  Journal& journal_;
-};
-
-}  // namespace
-
-Result apply(const IOC& ioc, const Plan& plan, const ApplyOptions& options) {
-  Result res;
-  res.outcomes.resize(plan.changes.size());
-  for (std::size_t i = 0; i < plan.changes.size(); ++i) {
-    res.outcomes[i].change = i;
-    res.outcomes[i].id = plan.changes[i].id;
-  }
-  if (plan.error || plan.refused) {
-    const std::string why = plan.error
-                                ? "the plan is incomplete (a read failed)"
-                                : "a safety guard refused the plan: " + plan.refused->message;
-    for (auto& o : res.outcomes) o.error = internal::validation_error("plan", why);
-    return res;
-  }
-  const Groups g = group(plan, res);
-  Journal journal(options.journal, plan);
-  Writer w(ioc, plan, options.bulk, res, journal);
-  w.write(g.creates, true);
-  w.write(g.urgent_creates, true, true);
-  w.write(g.updates, false);
-  w.write(g.urgent_updates, false, true);
-  w.remove(g.removes);
-  w.settle(g);
-  return res;
-}
-
-Result apply(const IOC& ioc, const Plan& plan, const BulkOptions& options) {
-  ApplyOptions o;
-  o.bulk = options;
-  return apply(ioc, plan, o);
-}
-
-// ---- undo ---------------------------------------------------------------------------------
-
-namespace {
-
-// What one indicator went through in a journal: its first entry holds the state to go back to.
-struct Journaled {
-  std::string type, value;
-  std::string first_op;
-  json first;  // the first entry
-  std::size_t line = 0;
-};
-
-// The value of `field` in `rec` as the journal writes it (to_json of Indicator).
-json record_field(const json& rec, const std::string& field) {
-  auto it = rec.find(field);
-  return it == rec.end() ? json() : *it;
-}
-
-// Equal as sync compares: lists as sets, enums ignoring case, times by instant, null and absent
-// alike.
-bool same_value(const std::string& field, const json& a, const json& b) {
-  if (a.is_null() || b.is_null()) {
-    auto empty = [](const json& v) {
-      return v.is_null() || (v.is_array() && v.empty()) ||
-             (v.is_string() && v.get<std::string>().empty());
-    };
-    if (field == "expiration") {
-      auto none = [](const json& v) {
-        return v.is_null() || (v.is_string() && rules::is_zero_time(v.get<std::string>()));
-      };
-      return none(a) && none(b);
-    }
-    return empty(a) && empty(b);
-  }
-  if (a.is_array() && b.is_array()) {
-    std::vector<std::string> x, y;
-    for (const auto& v : a) x.push_back(v.dump());
-    for (const auto& v : b) y.push_back(v.dump());
-    return sorted(x) == sorted(y);
-  }
-  if (a.is_string() && b.is_string()) {
-    if (field == "expiration") {
-      return norm_time(a.get<std::string>()) == norm_time(b.get<std::string>());
-    }
-    return internal::iequals(a.get<std::string>(), b.get<std::string>());
-  }
-  return a == b;
-}
-
-// A create item from a before-image: the fields a create takes (filename from metadata).
-IndicatorSpec recreate(const json& before, const std::string& source) {
-  IndicatorSpec s;
-  json item = json::object();
-  for (const auto& f : rules::fields()) {
-    if (!f.create || f.key == "metadata") continue;
-    auto it = before.find(f.key);
-    if (it != before.end() && !it->is_null()) item[std::string(f.key)] = *it;
-  }
-  if (auto md = before.find("metadata"); md != before.end() && md->is_object()) {
-    if (auto fn = md->find("filename"); fn != md->end() && fn->is_string()) item["filename"] = *fn;
-  }
-  (void)rules::from_json(item, s, rules::UnknownKeys::ignore);
-  if (!s.source && !source.empty()) s.source = source;
-  if (s.expiration && rules::is_zero_time(*s.expiration)) s.expiration.reset();
-  return s;
-}
-
-}  // namespace
-
-Plan plan_undo(const IOC& ioc, std::istream& journal, const Options& options) {
-  Plan p;
-  p.on_missing = OnMissing::remove;
-  p.source = options.source;
-  auto fail = [&](std::size_t line, std::string why) {
-    p.error = make_error_response(
-        internal::validation_error("journal", "line " + std::to_string(line) + ": " + why));
-    return p;
-  };
-  // Read every entry; keep each indicator's first (its state before the journal).
-  std::vector<Journaled> order;
-  std::unordered_map<std::string, std::size_t> by_key;
-  std::string text;
-  std::size_t n = 0;
-  bool header = false;
-  while (std::getline(journal, text)) {
-    ++n;
-    if (internal::trim(text).empty()) continue;
-    json j = json::parse(text, nullptr, false);
-    if (!j.is_object()) return fail(n, "not a JSON object (is this a falcon-ioc journal?)");
-    if (j.contains("journal")) {
-      header = true;
-      if (p.scope.empty() && j.value("scope", json()).is_string()) p.scope = j["scope"];
-      if (p.source.empty() && j.value("source", json()).is_string()) p.source = j["source"];
-      continue;
-    }
-    const json op = j.value("op", json()), type = j.value("type", json()),
-               value = j.value("value", json());
-    if (!op.is_string() || !type.is_string() || !value.is_string()) {
-      return fail(n, "an entry needs op, type and value");
-    }
-    const std::string o = op.get<std::string>();
-    if (o != "create" && o != "update" && o != "adopt" && o != "expire" && o != "delete") {
-      return fail(n, "unknown op '" + internal::printable(o, 40) + "'");
-    }
-    const std::string k = rules::key_of_any(type.get<std::string>(), value.get<std::string>());
-    if (by_key.count(k) != 0) continue;
-    by_key.emplace(k, order.size());
-    order.push_back({type.get<std::string>(), value.get<std::string>(), o, std::move(j), n});
-  }
-  if (!header) return fail(n == 0 ? 1 : n, "no journal header (the first line of a journal)");
-  if (p.scope.empty() && !options.source.empty()) p.scope = fql::eq("source", options.source).str();
-  if (order.empty()) return p;
-
-  // The current state of every indicator the journal names.
-  std::vector<std::string> values;
-  for (const auto& e : order) values.push_back(e.value);
-  std::unordered_map<std::string, json> current;
-  Response r = combined_any_of(
-      ioc, "value", values,
-      [&](Response& page) {
-        ++p.requests;
-        for (const auto& rec : page.resources()) {
-          const std::string k = rules::key_of_any(rec.value("type", ""), rec.value("value", ""));
-          if (by_key.count(k) != 0) current[k] = rec;
-        }
-        return true;
-      },
-      options.call);
-  if (!r.ok()) {
-    p.error = std::move(r);
-    return p;
-  }
-
-  for (const auto& e : order) {
-    const std::string k = rules::key_of_any(e.type, e.value);
-    const auto now_it = current.find(k);
-    const json* now = now_it == current.end() ? nullptr : &now_it->second;
-    Change c;
-    c.type = e.type;
-    c.value = e.value;
-    c.line = e.line;
-    if (e.first_op == "create") {
-      if (now == nullptr) continue;  // already gone
-      c.kind = ChangeKind::remove;
-      c.id = now->value("id", "");
-      c.before = now->get<Indicator>();
-    } else if (e.first_op == "delete") {
-      if (now != nullptr) continue;  // already back
-      c.kind = ChangeKind::create;
-      c.write = recreate(e.first.value("before", json::object()), p.source);
-    } else {
-      // update, adopt, expire: put the fields back as they were.
-      if (now == nullptr) {
-        p.invalid.push_back({e.line,
-                             "value",
-                             e.value,
-                             "no longer exists; its fields cannot be restored",
-                             false,
-                             {}});
-        continue;
-      }
-      const json before = e.first.value("before", json::object());
-      json item = json::object();
-      for (const auto& [field, was] : before.items()) {
-        const json is = record_field(*now, field);
-        if (same_value(field, was, is)) continue;
-        c.fields.push_back({field, is, was});
-        if (was.is_null()) {
-          if (field == "expiration") {
-            item[field] = kNoExpiration;
-          } else if (field == "platforms" || field == "tags" || field == "host_groups") {
-            item[field] = json::array();
-          } else {
-            c.reset.push_back(field);
-          }
-        } else {
-          item[field] = was;
-        }
-      }
-      if (c.fields.empty()) continue;
-      c.kind = ChangeKind::update;
-      c.id = now->value("id", "");
-      (void)rules::from_json(item, c.write, rules::UnknownKeys::ignore);
-      c.write.id = c.id;
-    }
-    p.changes.push_back(std::move(c));
-  }
-
-  // The guards hold for undo too: the deletes count against the scope's size.
-  if (!p.scope.empty() && p.removals() > 0) {
-    IndicatorSearchOptions q;
-    q.filter = p.scope;
-    q.limit = 1;
-    Response count = ioc.indicator_search(q, options.call);
-    ++p.requests;
-    if (!count.ok()) {
-      p.error = std::move(count);
-      return p;
-    }
-    p.existing =
-        static_cast<std::size_t>(std::max<std::int64_t>(0, count.pagination().total.value_or(0)));
-  }
-  Options guards = options;
-  guards.quota = 0;  // undo re-creates what the journal deleted: never more than was there
-  guard(guards, p);
-  return p;
 }
 
 }  // namespace falcon::sync

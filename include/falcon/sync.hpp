@@ -24,6 +24,7 @@
 /// up by value and only re-sent when absent; updates and deletes, being idempotent, are re-sent.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -174,6 +175,17 @@ struct Plan {
   std::optional<Response> error;
   /// A safety guard refused the plan: apply() writes nothing.
   std::optional<Refusal> refused;
+  /// Changes of each kind, indexed by ChangeKind (stream() fills them without holding the
+  /// changes themselves).
+  std::array<std::size_t, 6> counts{};
+  /// The API's requests a minute, from the last X-RateLimit-Limit a read reply carried (the
+  /// API allows 6,000 a minute per customer, shared by every integration of the tenant).
+  std::optional<std::int64_t> rate_limit;
+  /// Requests apply() needs for this plan (one per batch of 2,000 creates or updates, one per
+  /// delete request), settling of unknown outcomes aside.
+  std::size_t write_requests = 0;
+  /// The least time apply() needs at `share` of the rate budget (rate_limit, or 6,000 a minute).
+  std::chrono::seconds least_apply_time(double share) const noexcept;
 
   /// Changes of one kind.
   std::size_t count(ChangeKind k) const noexcept;
@@ -222,6 +234,9 @@ struct ApplyOptions {
   /// When set, every change confirmed written is recorded here as one JSON line with its
   /// before-image (flushed after each batch), for `undo`. The first line describes the run.
   std::ostream* journal = nullptr;
+  /// Share (0-1] of the API's per-minute budget (Plan::rate_limit, or 6,000) the writes may
+  /// use, so one sync never starves the tenant's other integrations; 0 does not pace.
+  double rate_share = 0.5;
 };
 
 /// apply() with a journal (see ApplyOptions).
@@ -234,6 +249,49 @@ struct ApplyOptions {
 /// cap of `options` applies to the deletes, counted against the journal's scope. A journal line
 /// that cannot be read makes the plan an error.
 [[nodiscard]] Plan plan_undo(const IOC& ioc, std::istream& journal, const Options& options);
+
+/// A feed sync can read more than once: each call reads it from the start and hands its
+/// entries and issues to the callbacks, as feeds::read_file does for a file. Read with
+/// ReadOptions::drop_duplicates off: stream() drops duplicates itself, in less memory.
+using FeedReader = std::function<feeds::ReadSummary(const feeds::BatchCallback& on_batch,
+                                                    const feeds::IssueCallback& on_issue)>;
+
+/// What stream() reports as it goes.
+struct StreamCallbacks {
+  /// Every problem of the feed (the reader's issues of the first read, duplicates, entries
+  /// skipped by the allow-list), in feed order.
+  feeds::IssueCallback on_issue;
+  /// Once the totals are known (counts, guards, budget), before any change is reported.
+  std::function<void(const Plan& plan)> on_plan;
+  /// Every planned change as produced (creates, updates, adopts and conflicts in feed order,
+  /// then removals in scope order); not held. A refused plan's too.
+  std::function<void(const Change& change)> on_change;
+  /// The outcome of each change written (with apply).
+  std::function<void(const Change& change, const Outcome& outcome)> on_outcome;
+};
+
+/// What stream() did.
+struct StreamResult {
+  Plan plan;  ///< Totals, guards, errors and budget; `changes` stays empty.
+  /// The first read failed (unreadable input, a record over the size limit, ...): nothing was
+  /// planned or written.
+  std::optional<feeds::FeedIssue> fatal;
+  std::size_t written = 0;   ///< Changes written (apply).
+  std::size_t failed = 0;    ///< Changes not written (apply).
+  std::size_t requests = 0;  ///< Write and settling requests (apply).
+};
+
+/// sync for feeds that do not fit in memory, with the same changes, guards and journal as
+/// plan() and apply(). The feed is read twice: first into compact fingerprints (the entry's key
+/// and a hash of the managed fields it sets, a few tens of bytes an entry) while the scope's
+/// pages are compared as they arrive and dropped; then again to build only the writes the plan
+/// needs, which are reported, and with `apply` written, as they are produced. Memory is the
+/// fingerprints plus the records that differ or go (not the feed, not the plan). A no-op sync
+/// costs the scope's pages and one count request, and reads the feed once. `apply` null: a dry
+/// run.
+[[nodiscard]] StreamResult stream(const IOC& ioc, const FeedReader& feed, const Options& options,
+                                  const StreamCallbacks& callbacks,
+                                  const ApplyOptions* apply = nullptr);
 
 /// Executes `plan` with the bulk helpers (batch size, concurrency, comment and call options
 /// from `options`; expire updates always set ignore_warnings, since an expiration of now is

@@ -1,0 +1,616 @@
+// stream(): sync for feeds that do not fit in memory. The first read of the feed keeps, per
+// distinct entry, a 128-bit hash of its key and a signature of the managed fields it sets
+// (sync_internal.hpp), plus its expiration; the scope's pages are compared against that as they
+// arrive and dropped, keeping only the records that differ or go. Conflicts are looked for
+// outside the scope. The guards see exact totals; then a second read of the feed builds the
+// writes the plan needs, reported (and written) as they are produced.
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "falcon/fql.hpp"
+#include "falcon/pagination.hpp"
+#include "lookups.hpp"
+#include "query.hpp"
+#include "response_internal.hpp"
+#include "strings.hpp"
+#include "sync_internal.hpp"
+#include "value_lists.hpp"
+
+namespace falcon::sync {
+
+using nlohmann::json;
+using namespace internal::sync_core;
+
+namespace {
+
+// ---- compact tables -----------------------------------------------------------------------
+
+struct Key {
+  std::uint64_t a = 0, b = 0;
+  bool operator==(const Key& o) const { return a == o.a && b == o.b; }
+};
+
+std::uint64_t fnv(std::uint64_t h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  return h ^ (h >> 32);
+}
+
+// 128 bits of the key: two hashes with other seeds; a collision of both in a million keys is
+// about 1e-27 likely.
+Key key_hash(std::string_view type, std::string_view value) {
+  Key k;
+  k.a = fnv(fnv(0xcbf29ce484222325ULL, type), value);
+  k.b = fnv(fnv(0x84222325cbf29ce4ULL ^ value.size(), value), type);
+  return k;
+}
+
+enum class State : std::uint8_t { absent, unchanged, update, create, conflict, adopt };
+
+// One distinct feed entry: ~56 bytes.
+struct Row {
+  Key key;
+  std::uint64_t sig = 0;
+  std::uint32_t mask = 0;
+  std::uint32_t line = 0;
+  std::int64_t exp_s = 0;   // the entry's expiration, when has_exp
+  std::int64_t soft_s = 0;  // the expiry policy's duration, when the expiration is its
+  std::int32_t exp_ns = 0;
+  State state = State::absent;
+  bool has_exp = false;
+};
+
+// Open addressing over row indexes (power-of-two slots, linear probing).
+class Index {
+ public:
+  explicit Index(const std::vector<Row>& rows) : rows_(rows) { slots_.assign(1024, kEmpty); }
+
+  // The row of `k`, or kEmpty.
+  std::uint32_t find(const Key& k) const {
+    for (std::size_t i = k.a & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const std::uint32_t r = slots_[i];
+      if (r == kEmpty || rows_[r].key == k) return r;
+    }
+  }
+  // Inserts row `r` (its key must be new).
+  void insert(std::uint32_t r) {
+    if ((used_ + 1) * 2 > slots_.size()) grow();
+    place(r);
+    ++used_;
+  }
+  static constexpr std::uint32_t kEmpty = 0xffffffffu;
+
+ private:
+  void place(std::uint32_t r) {
+    std::size_t i = rows_[r].key.a & (slots_.size() - 1);
+    while (slots_[i] != kEmpty) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = r;
+  }
+  void grow() {
+    std::vector<std::uint32_t> old;
+    old.swap(slots_);
+    slots_.assign(old.size() * 2, kEmpty);
+    for (auto r : old) {
+      if (r != kEmpty) place(r);
+    }
+  }
+  const std::vector<Row>& rows_;
+  std::vector<std::uint32_t> slots_;
+  std::size_t used_ = 0;
+};
+
+// A set of 64-bit hashes (ids read, keys to keep).
+class HashSet {
+ public:
+  HashSet() { slots_.assign(1024, 0); }
+  // True when `h` was not in the set.
+  bool insert(std::uint64_t h) {
+    if (h == 0) h = 1;
+    if ((used_ + 1) * 2 > slots_.size()) grow();
+    if (!put(slots_, h)) return false;
+    ++used_;
+    return true;
+  }
+  bool contains(std::uint64_t h) const {
+    if (h == 0) h = 1;
+    for (std::size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i] == 0) return false;
+      if (slots_[i] == h) return true;
+    }
+  }
+
+ private:
+  static bool put(std::vector<std::uint64_t>& s, std::uint64_t h) {
+    for (std::size_t i = h & (s.size() - 1);; i = (i + 1) & (s.size() - 1)) {
+      if (s[i] == h) return false;
+      if (s[i] == 0) {
+        s[i] = h;
+        return true;
+      }
+    }
+  }
+  void grow() {
+    std::vector<std::uint64_t> bigger(slots_.size() * 2, 0);
+    for (auto h : slots_) {
+      if (h != 0) put(bigger, h);
+    }
+    slots_.swap(bigger);
+  }
+  std::vector<std::uint64_t> slots_;
+  std::size_t used_ = 0;
+};
+
+constexpr std::uint32_t kNoRow = Index::kEmpty;
+
+// ---- the engine ---------------------------------------------------------------------------
+
+class Engine {
+ public:
+  Engine(const IOC& ioc, const FeedReader& feed, const Options& o, const StreamCallbacks& cb)
+      : ioc_(ioc), feed_(feed), o_(o), cb_(cb), index_(rows_) {
+    now_ = o.clock ? o.clock() : std::chrono::system_clock::now();
+    lookup_ = rules::api_lookup(ioc.client());
+  }
+
+  StreamResult run(const ApplyOptions* apply) {
+    StreamResult out;
+    Plan& p = out.plan;
+    p.on_missing = o_.on_missing;
+    p.source = o_.source;
+    if (auto e = choose_scope(o_, p)) {
+      p.error = std::move(e);
+      return out;
+    }
+    if (p.refused) return finish(out, nullptr);
+    for (const auto& issue : o_.feed_issues) note(issue, p);
+    // Pass 1: the fingerprints.
+    auto summary = feed_([&](std::vector<feeds::FeedEntry>& batch) { return first(batch, p); },
+                         [&](const feeds::FeedIssue& i) {
+                           note(i, p);
+                           if (cb_.on_issue) cb_.on_issue(i);
+                         });
+    if (summary.fatal) {
+      out.fatal = summary.fatal;
+      return out;
+    }
+    if (entries_ == 0 && summary.errors == 0 && o_.feed_issues.empty() && !o_.allow_empty) {
+      p.error = make_error_response(internal::validation_error(
+          "feed",
+          "the feed is empty: a sync of nothing would remove every indicator in the "
+          "scope (allow_empty, or falcon-ioc --allow-empty, if that is meant)"));
+      return out;
+    }
+    p.desired = rows_.size();
+    if (auto e = read_scope(p)) {
+      p.error = std::move(e);
+      return out;
+    }
+    if (auto e = find_outside(p)) {
+      p.error = std::move(e);
+      return out;
+    }
+    for (const Row& r : rows_) {
+      if (r.state == State::absent) ++p.counts[static_cast<std::size_t>(ChangeKind::create)];
+    }
+    p.counts[static_cast<std::size_t>(o_.on_missing == OnMissing::expire ? ChangeKind::expire
+                                                                         : ChangeKind::remove)] =
+        missing_.size();
+    guard(o_, p);
+    return finish(out, p.refused ? nullptr : apply);
+  }
+
+ private:
+  // What a failed row says about removals (the same rule as plan()).
+  void note(const feeds::FeedIssue& issue, Plan& p) {
+    if (issue.duplicate) return;
+    if (issue.names.empty()) p.removals_blocked = true;
+    for (const auto& n : issue.names) keep_.insert(key_hash(n.type, n.value).a);
+  }
+
+  // The rules plan() applies to an entry before its key (either read): the allow-list and
+  // retirement set it aside (`why` says which); the expiry policy and the sync's source apply.
+  // Returns false for an entry set aside; `soft` gets the policy's duration when it set the
+  // expiration.
+  bool prepare(feeds::FeedEntry& e, std::string& why, std::optional<std::chrono::seconds>& soft) {
+    IndicatorSpec& s = e.spec;
+    soft.reset();
+    if (!s.type || !s.value) {
+      why = "no type or value";
+      return false;
+    }
+    if (auto allowed = o_.allow_list.match(*s.type, *s.value)) {
+      why = "allow-listed: " + *allowed;
+      return false;
+    }
+    const auto expires = s.expiration && !rules::is_zero_time(*s.expiration)
+                             ? rules::parse_time(*s.expiration)
+                             : std::nullopt;
+    if (e.retire || (expires && *expires <= rules::Time::from(now_))) {
+      why.clear();  // retired: gone from the feed
+      return false;
+    }
+    if (!s.expiration) {
+      if (auto policy = o_.expire_after.find(*s.type); policy != o_.expire_after.end()) {
+        s.expiration = rules::format_time(rules::Time::from(now_).plus(policy->second));
+        soft = policy->second;
+      }
+    }
+    if (!o_.source.empty()) s.source = o_.source;
+    return true;
+  }
+
+  bool first(std::vector<feeds::FeedEntry>& batch, Plan& p) {
+    std::string why;
+    std::optional<std::chrono::seconds> soft;
+    for (auto& e : batch) {
+      ++entries_;
+      if (!prepare(e, why, soft)) {
+        ordinal_.push_back(kNoRow);
+        if (why.empty()) {
+          ++p.retired;
+        } else if (e.spec.value) {
+          feeds::FeedIssue issue{
+              e.line, "value", *e.spec.value,
+              why,    false,   {rules::TypedValue{e.spec.type.value_or(""), *e.spec.value}}};
+          if (cb_.on_issue) cb_.on_issue(issue);
+          p.skipped.push_back(std::move(issue));
+        }
+        continue;
+      }
+      const IndicatorSpec& s = e.spec;
+      const Key key = key_hash(*s.type, *s.value);
+      if (const std::uint32_t found = index_.find(key); found != kNoRow) {
+        feeds::FeedIssue dup{e.line,   "value",
+                             *s.value, "duplicate of line " + std::to_string(rows_[found].line),
+                             true,     {rules::TypedValue{*s.type, *s.value}}};
+        if (cb_.on_issue) cb_.on_issue(dup);
+        p.invalid.push_back(std::move(dup));
+        ordinal_.push_back(kNoRow);
+        continue;
+      }
+      Row r;
+      r.key = key;
+      const Signature sig = signature(s);
+      r.sig = sig.hash;
+      r.mask = sig.mask;
+      r.line = static_cast<std::uint32_t>(std::min<std::size_t>(e.line, 0xffffffffu));
+      if (s.expiration && !rules::is_zero_time(*s.expiration)) {
+        if (auto t = rules::parse_time(*s.expiration)) {
+          r.has_exp = true;
+          r.exp_s = t->seconds.time_since_epoch().count();
+          r.exp_ns = t->nanos;
+        }
+      }
+      if (soft) r.soft_s = soft->count();
+      ordinal_.push_back(static_cast<std::uint32_t>(rows_.size()));
+      rows_.push_back(r);
+      index_.insert(static_cast<std::uint32_t>(rows_.size() - 1));
+    }
+    return true;
+  }
+
+  std::optional<rules::Time> row_expiration(const Row& r) const {
+    if (!r.has_exp) return std::nullopt;
+    rules::Time t;
+    t.seconds = std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>(
+        std::chrono::seconds(r.exp_s));
+    t.nanos = r.exp_ns;
+    return t;
+  }
+
+  std::optional<std::chrono::seconds> row_soft(const Row& r) const {
+    if (r.soft_s == 0) return std::nullopt;
+    return std::chrono::seconds(r.soft_s);
+  }
+
+  // Equal exactly when diff() would find nothing to change.
+  bool same(const Row& r, const Indicator& have) const {
+    if (signature(have, r.mask) != r.sig) return false;
+    const auto have_exp = norm_time(have.expiration);
+    const auto have_t = have_exp ? rules::parse_time(*have_exp) : std::nullopt;
+    return expiry_decision(row_expiration(r), row_soft(r), have_t, expired_at(have, now_),
+                           rules::Time::from(now_)) == Expiry::keep;
+  }
+
+  std::optional<Response> read_scope(Plan& p) {
+    IndicatorCombinedOptions q;
+    q.filter = p.scope;
+    q.limit = std::clamp<std::int64_t>(o_.page_size, 1, 2000);
+    HashSet seen;
+    Response last = combined_all(
+        ioc_, q,
+        [&](Response& page) {
+          ++p.requests;
+          if (auto limit = page.rate_limit().limit) p.rate_limit = *limit;
+          for (Indicator& have : page.resources_as<Indicator>()) {
+            if (!have.id.empty() && !seen.insert(fnv(0x9ae16a3b2f90404fULL, have.id))) continue;
+            ++p.existing;
+            const std::string k = rules::key_of_any(have.type, have.value);
+            const auto nl = k.find('\n');
+            const Key key =
+                key_hash(std::string_view(k).substr(0, nl), std::string_view(k).substr(nl + 1));
+            const std::uint32_t found = index_.find(key);
+            if (found != kNoRow && rows_[found].state == State::absent) {
+              Row& r = rows_[found];
+              if (same(r, have)) {
+                r.state = State::unchanged;
+                ++p.unchanged;
+              } else {
+                r.state = State::update;
+                ++p.counts[static_cast<std::size_t>(ChangeKind::update)];
+                records_.emplace(found, json(have).dump());
+              }
+              continue;
+            }
+            // Not in the feed (or a second record of a value already matched).
+            if (found == kNoRow && keep_.contains(key.a)) {
+              ++p.kept_for_errors;
+              continue;
+            }
+            if (o_.on_missing == OnMissing::keep && found == kNoRow) {
+              ++p.kept;
+              continue;
+            }
+            const bool expire = found == kNoRow && o_.on_missing == OnMissing::expire;
+            if (expire && expired_at(have, now_)) {
+              ++p.kept;
+              continue;
+            }
+            missing_.push_back({expire, json(have).dump()});
+          }
+          return true;
+        },
+        o_.call);
+    if (!last.ok()) {
+      ++p.requests;
+      return last;
+    }
+    return std::nullopt;
+  }
+
+  // Absent entries that exist outside the scope: conflicts (or adopts). The tenant's count
+  // decides between reading every indicator and looking the values up (which reads the feed
+  // once more for them, a bounded number of values at a time).
+  std::optional<Response> find_outside(Plan& p) {
+    std::size_t absent = 0;
+    for (const Row& r : rows_) absent += r.state == State::absent ? 1 : 0;
+    if (absent == 0) return std::nullopt;
+    IndicatorSearchOptions count;
+    count.limit = 1;
+    Response c = ioc_.indicator_search(count, o_.call);
+    ++p.requests;
+    if (!c.ok()) return c;
+    const std::int64_t total = c.pagination().total.value_or(-1);
+    if (total >= 0) p.tenant_total = static_cast<std::size_t>(total);
+    if (total == 0) return std::nullopt;
+    auto collect = [&](Response& page) {
+      ++p.requests;
+      for (Indicator& i : page.resources_as<Indicator>()) {
+        const std::string k = rules::key_of_any(i.type, i.value);
+        const auto nl = k.find('\n');
+        const std::uint32_t found = index_.find(
+            key_hash(std::string_view(k).substr(0, nl), std::string_view(k).substr(nl + 1)));
+        if (found == kNoRow || rows_[found].state != State::absent) continue;
+        rows_[found].state = o_.adopt ? State::adopt : State::conflict;
+        ++p.counts[static_cast<std::size_t>(o_.adopt ? ChangeKind::adopt : ChangeKind::conflict)];
+        records_.emplace(found, json(i).dump());
+      }
+      return true;
+    };
+    const std::int64_t pages = total / 2000 + (total % 2000 != 0 ? 1 : 0);
+    // About 40 long values fit in one lookup: compare with a full read.
+    if (total > 0 && pages < static_cast<std::int64_t>(absent / 40 + 1)) {
+      IndicatorCombinedOptions all;
+      all.limit = 2000;
+      Response r = combined_all(ioc_, all, collect, o_.call);
+      if (!r.ok()) {
+        ++p.requests;
+        return r;
+      }
+      return std::nullopt;
+    }
+    constexpr std::size_t kValuesPerRound = 20'000;
+    std::vector<std::string> values;
+    std::optional<Response> failed;
+    auto flush = [&] {
+      if (values.empty() || failed) return;
+      Response r = combined_any_of(ioc_, "value", values, collect, o_.call);
+      if (!r.ok()) {
+        ++p.requests;
+        failed = std::move(r);
+      }
+      values.clear();
+    };
+    std::size_t n = 0;
+    auto summary = feed_(
+        [&](std::vector<feeds::FeedEntry>& batch) {
+          for (auto& e : batch) {
+            const std::uint32_t row = n < ordinal_.size() ? ordinal_[n] : kNoRow;
+            ++n;
+            if (row == kNoRow || rows_[row].state != State::absent || !e.spec.value) continue;
+            values.push_back(*e.spec.value);
+            if (values.size() >= kValuesPerRound) flush();
+          }
+          return !failed;
+        },
+        {});
+    flush();
+    if (failed) return failed;
+    if (summary.fatal) {
+      return make_error_response(internal::validation_error(
+          "feed", "the feed changed between two reads: " + summary.fatal->reason));
+    }
+    return std::nullopt;
+  }
+
+  // The change of an entry of the second read, per its row's state.
+  std::optional<Change> change_of(feeds::FeedEntry& e, std::uint32_t row) {
+    const Row& r = rows_[row];
+    Change c;
+    c.type = *e.spec.type;
+    c.value = *e.spec.value;
+    c.line = e.line;
+    switch (r.state) {
+      case State::absent:
+      case State::create:
+        c.kind = ChangeKind::create;
+        c.write = std::move(e.spec);
+        return c;
+      case State::unchanged:
+        return std::nullopt;
+      case State::update:
+      case State::conflict:
+      case State::adopt: {
+        const Indicator have = json::parse(records_.at(row)).get<Indicator>();
+        c.id = have.id;
+        if (r.state == State::conflict) {
+          c.kind = ChangeKind::conflict;
+          c.existing_source = have.source.value_or("");
+          return c;
+        }
+        diff(e.spec, have, expired_at(have, now_), c.fields, c.write, row_soft(r), now_);
+        if (r.state == State::adopt) {
+          c.kind = ChangeKind::adopt;
+          c.existing_source = have.source.value_or("");
+          if (!o_.source.empty() && have.source.value_or("") != o_.source) {
+            c.fields.push_back({"source", opt_json(have.source), json(o_.source)});
+            c.write.source = o_.source;
+          }
+        } else {
+          c.kind = ChangeKind::update;
+        }
+        c.write.id = have.id;
+        return c;
+      }
+    }
+    return std::nullopt;
+  }
+
+  Change removal_of(const std::pair<bool, std::string>& m) const {
+    Indicator have = json::parse(m.second).get<Indicator>();
+    Change c;
+    c.type = have.type;
+    c.value = have.value;
+    c.id = have.id;
+    if (m.first) {
+      c.kind = ChangeKind::expire;
+      c.write.id = have.id;
+      c.write.expiration = fql::timestamp(now_);
+      c.fields.push_back(
+          {"expiration", opt_json(norm_time(have.expiration)), json(*c.write.expiration)});
+    } else {
+      c.kind = ChangeKind::remove;
+    }
+    c.before = std::move(have);
+    return c;
+  }
+
+  // Reports the plan; with `apply`, writes it in batches as it is produced.
+  StreamResult& finish(StreamResult& out, const ApplyOptions* apply) {
+    Plan& p = out.plan;
+    const std::size_t batch = apply != nullptr && apply->bulk.batch_size != 0
+                                  ? std::min<std::size_t>(apply->bulk.batch_size, 2000)
+                                  : 2000;
+    budget(p, batch);
+    if (cb_.on_plan) cb_.on_plan(p);
+    if (p.error) return out;
+    const bool removing = !p.removals_blocked;
+    if (p.empty() && p.count(ChangeKind::conflict) == 0) return out;
+
+    std::optional<Journal> journal;
+    std::optional<Pacer> pacer;
+    if (apply != nullptr) {
+      journal.emplace(apply->journal, p);
+      const double per_minute = static_cast<double>(p.rate_limit.value_or(6000)) *
+                                std::clamp(apply->rate_share, 0.0, 1.0);
+      pacer.emplace(per_minute, ioc_.client().config().sleeper);
+    }
+    Plan slice;
+    slice.scope = p.scope;
+    slice.source = p.source;
+    slice.on_missing = p.on_missing;
+    auto emit = [&](Change c) {
+      if (cb_.on_change) cb_.on_change(c);
+      if (apply == nullptr) return;
+      slice.changes.push_back(std::move(c));
+      if (slice.changes.size() >= batch) write(out, slice, *apply, *journal, *pacer);
+    };
+    // The second read: creates, updates, adopts and conflicts, in feed order.
+    std::string why;
+    std::optional<std::chrono::seconds> soft;
+    if (p.count(ChangeKind::create) + p.count(ChangeKind::update) + p.count(ChangeKind::adopt) +
+            p.count(ChangeKind::conflict) >
+        0) {
+      std::size_t n = 0;
+      auto summary = feed_(
+          [&](std::vector<feeds::FeedEntry>& entries) {
+            for (auto& e : entries) {
+              const std::uint32_t row = n < ordinal_.size() ? ordinal_[n] : kNoRow;
+              ++n;
+              if (row == kNoRow) continue;
+              // The same source and expiry policy as the first read.
+              if (!prepare(e, why, soft)) continue;
+              if (auto c = change_of(e, row)) emit(std::move(*c));
+            }
+            return true;
+          },
+          {});
+      if (summary.fatal || n != ordinal_.size()) {
+        if (apply != nullptr) write(out, slice, *apply, *journal, *pacer);
+        p.error = make_error_response(internal::validation_error(
+            "feed", "the feed changed between two reads; run the sync again"));
+        return out;
+      }
+    }
+    if (removing) {
+      for (const auto& m : missing_) emit(removal_of(m));
+    }
+    if (apply != nullptr) write(out, slice, *apply, *journal, *pacer);
+    return out;
+  }
+
+  void write(StreamResult& out, Plan& slice, const ApplyOptions& apply, Journal& journal,
+             Pacer& pacer) {
+    if (slice.changes.empty()) return;
+    internal::sync_core::recount(slice);
+    Result r = write_changes(ioc_, slice, apply.bulk, journal, &pacer);
+    out.requests += r.requests;
+    for (const auto& o : r.outcomes) {
+      if (o.ok) {
+        if (!o.skipped) ++out.written;
+      } else {
+        ++out.failed;
+      }
+      if (cb_.on_outcome) cb_.on_outcome(slice.changes[o.change], o);
+    }
+    slice.changes.clear();
+  }
+
+  const IOC& ioc_;
+  const FeedReader& feed_;
+  const Options& o_;
+  const StreamCallbacks& cb_;
+  rules::EnumLookup lookup_;
+  std::chrono::system_clock::time_point now_;
+  std::vector<Row> rows_;
+  Index index_;
+  std::vector<std::uint32_t> ordinal_;  // entry number of the read -> row (kNoRow: set aside)
+  std::size_t entries_ = 0;
+  HashSet keep_;
+  std::unordered_map<std::uint32_t, std::string> records_;  // update/conflict/adopt: the record
+  std::vector<std::pair<bool, std::string>> missing_;       // (expire, record) to remove
+};
+
+}  // namespace
+
+StreamResult stream(const IOC& ioc, const FeedReader& feed, const Options& options,
+                    const StreamCallbacks& callbacks, const ApplyOptions* apply) {
+  return Engine(ioc, feed, options, callbacks).run(apply);
+}
+
+}  // namespace falcon::sync
