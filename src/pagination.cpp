@@ -14,14 +14,14 @@ namespace internal {
 
 std::optional<std::string> next_cursor(const Response& page,
                                        const std::optional<std::string>& current) {
-  auto next = page.pagination().after;
+  PageShape shape = page_shape(page);
+  auto& next = shape.pagination.after;
   // The API signals the end with an empty page or a missing/empty cursor; a cursor that does
   // not move would loop forever.
-  const auto& res = page.resources();
-  if (!res.is_array() || res.empty() || !next || next->empty() || (current && *next == *current)) {
+  if (!shape.has_resources || !next || next->empty() || (current && *next == *current)) {
     return std::nullopt;
   }
-  return next;
+  return std::move(next);
 }
 
 }  // namespace internal

@@ -9,10 +9,10 @@
 #include <simdjson.h>
 
 #include <array>
-#include <cmath>
 #include <atomic>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <mutex>
 #include <utility>
 
@@ -460,5 +460,33 @@ Response make_error_response(Error error) {
   r.error = std::move(error);
   return r;
 }
+
+namespace internal {
+
+PageShape page_shape(const Response& page) {
+  const auto& body = ResponseAccess::body(page);
+  if (body && body->fast_ok && !body->decoded.load(std::memory_order_acquire)) {
+    std::optional<PageShape> fast =
+        with_parser(*body, [](simdjson::simdjson_result<element> doc) -> std::optional<PageShape> {
+          if (doc.error() != simdjson::SUCCESS) return std::nullopt;
+          PageShape s;
+          s.pagination = simd_pagination(doc.value());
+          const std::optional<element> res = last_member(doc.value(), "resources");
+          simdjson::dom::array items;
+          if (res && res->get_array().get(items) == simdjson::SUCCESS) {
+            s.has_resources = items.size() > 0;
+          }
+          return s;
+        });
+    if (fast) return std::move(*fast);
+  }
+  PageShape s;
+  s.pagination = page.pagination();
+  const auto& res = page.resources();
+  s.has_resources = res.is_array() && !res.empty();
+  return s;
+}
+
+}  // namespace internal
 
 }  // namespace falcon

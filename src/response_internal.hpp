@@ -67,6 +67,15 @@ struct ResponseBody {
   }
 };
 
+/// What a listing needs of a page to go on: its pagination and whether `resources` is a
+/// non-empty array, from one parse (the fast parser when the body was not decoded yet, so
+/// paging never builds the page's JSON tree).
+struct PageShape {
+  Pagination pagination;
+  bool has_resources = false;
+};
+PageShape page_shape(const Response& page);
+
 /// The one way into a Response's private body, for make_response() and the Response members.
 struct ResponseAccess {
   static std::shared_ptr<ResponseBody>& body(Response& r) noexcept { return r.body_; }

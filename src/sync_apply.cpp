@@ -121,8 +121,14 @@ Groups group(const Plan& plan, Result& res) {
 class Writer {
  public:
   Writer(const IOC& ioc, const Plan& plan, const BulkOptions& options, Result& res,
-         Journal& journal, Pacer* pacer)
-      : ioc_(ioc), plan_(plan), options_(options), res_(res), journal_(journal), pacer_(pacer) {
+         Journal& journal, Pacer* pacer, const std::function<bool()>& stop)
+      : ioc_(ioc),
+        plan_(plan),
+        options_(options),
+        res_(res),
+        journal_(journal),
+        pacer_(pacer),
+        stop_(stop) {
     urgent_options_.ignore_warnings = true;
   }
 
@@ -133,6 +139,7 @@ class Writer {
     const std::size_t slice =
         std::clamp<std::size_t>(o.batch_size == 0 ? 2000 : o.batch_size, 1, 2000);
     for (std::size_t start = 0; start < idx.size(); start += slice) {
+      if (stopped()) return not_sent(idx, start);
       const std::size_t end = std::min(idx.size(), start + slice);
       json items = json::array();
       for (std::size_t k = start; k < end; ++k) {
@@ -152,19 +159,30 @@ class Writer {
     }
   }
 
+  // In slices of 2,000 ids, so a stop lands between requests and the pacing stays even.
   void remove(const std::vector<std::size_t>& idx) {
-    if (idx.empty()) return;
-    std::vector<std::string> ids;
-    ids.reserve(idx.size());
-    for (auto i : idx) ids.push_back(plan_.changes[i].id);
-    if (pacer_ != nullptr) pacer_->before((ids.size() + 99) / 100);
-    BulkResult r = bulk_delete(ioc_, ids, options_);
-    res_.requests += r.requests;
-    for (std::size_t k = 0; k < idx.size() && k < r.items.size(); ++k) {
-      take(res_.outcomes[idx[k]], r.items[k]);
-      journal_.record(plan_.changes[idx[k]], res_.outcomes[idx[k]]);
+    constexpr std::size_t kSlice = 2000;
+    for (std::size_t start = 0; start < idx.size(); start += kSlice) {
+      if (stopped()) return not_sent(idx, start);
+      const std::size_t end = std::min(idx.size(), start + kSlice);
+      std::vector<std::string> ids;
+      ids.reserve(end - start);
+      for (std::size_t k = start; k < end; ++k) ids.push_back(plan_.changes[idx[k]].id);
+      if (pacer_ != nullptr) pacer_->before((ids.size() + 99) / 100);
+      BulkResult r = bulk_delete(ioc_, ids, options_);
+      res_.requests += r.requests;
+      for (std::size_t k = 0; k < end - start && k < r.items.size(); ++k) {
+        take(res_.outcomes[idx[start + k]], r.items[k]);
+        journal_.record(plan_.changes[idx[start + k]], res_.outcomes[idx[start + k]]);
+      }
+      journal_.flush();
     }
-    journal_.flush();
+  }
+
+  // ApplyOptions::stop, asked once per request; once true it stays true.
+  bool stopped() {
+    if (!stopped_ && stop_ && stop_()) stopped_ = true;
+    return stopped_;
   }
 
   // The changes of `idx` whose write may or may not have happened (the connection died after
@@ -180,6 +198,7 @@ class Writer {
   // Creates of unknown fate are looked up by value: found ones are done, absent ones re-sent.
   // Updates, expiries and deletes are idempotent and simply sent again.
   void settle(const Groups& g) {
+    if (stopped()) return;
     for (const bool urgent : {false, true}) {
       const std::vector<std::size_t> lost = unknown(urgent ? g.urgent_creates : g.creates);
       if (lost.empty()) continue;
@@ -220,6 +239,14 @@ class Writer {
   }
 
  private:
+  void not_sent(const std::vector<std::size_t>& idx, std::size_t from) {
+    for (std::size_t k = from; k < idx.size(); ++k) {
+      auto& o = res_.outcomes[idx[k]];
+      o.ok = false;
+      o.error = internal::validation_error("sync", kNotSent);
+    }
+  }
+
   const IOC& ioc_;
   const Plan& plan_;
   const BulkOptions& options_;
@@ -227,12 +254,14 @@ class Writer {
   Result& res_;
   Journal& journal_;
   Pacer* pacer_;
+  const std::function<bool()>& stop_;
+  bool stopped_ = false;
 };
 
 }  // namespace
 
 Result write_changes(const IOC& ioc, const Plan& plan, const BulkOptions& options, Journal& journal,
-                     Pacer* pacer) {
+                     Pacer* pacer, const std::function<bool()>& stop) {
   Result res;
   res.outcomes.resize(plan.changes.size());
   for (std::size_t i = 0; i < plan.changes.size(); ++i) {
@@ -247,7 +276,7 @@ Result write_changes(const IOC& ioc, const Plan& plan, const BulkOptions& option
     return res;
   }
   const Groups g = group(plan, res);
-  Writer w(ioc, plan, options, res, journal, pacer);
+  Writer w(ioc, plan, options, res, journal, pacer, stop);
   w.write(g.creates, true);
   w.write(g.urgent_creates, true, true);
   w.write(g.updates, false);
@@ -266,7 +295,7 @@ Result apply(const IOC& ioc, const Plan& plan, const ApplyOptions& options) {
   internal::sync_core::Pacer pacer(static_cast<double>(plan.rate_limit.value_or(6000)) *
                                        std::clamp(options.rate_share, 0.0, 1.0),
                                    ioc.client().config().sleeper);
-  return internal::sync_core::write_changes(ioc, plan, options.bulk, journal, &pacer);
+  return internal::sync_core::write_changes(ioc, plan, options.bulk, journal, &pacer, options.stop);
 }
 
 Result apply(const IOC& ioc, const Plan& plan, const BulkOptions& options) {

@@ -95,9 +95,13 @@ class Journal {
   std::ostream* out_;
 };
 
+/// The error message of a change ApplyOptions::stop kept from being sent.
+inline constexpr const char* kNotSent = "stopped before this change was sent";
+
 /// Writes `plan`'s changes (creates, updates, urgent writes with ignore_warnings, removals,
-/// then the settling of unknown outcomes), journaling each confirmed one; `pacer` may be null.
+/// then the settling of unknown outcomes), journaling each confirmed one; `pacer` may be null;
+/// `stop` (may be empty) is asked before each request.
 sync::Result write_changes(const IOC& ioc, const sync::Plan& plan, const BulkOptions& options,
-                           Journal& journal, Pacer* pacer);
+                           Journal& journal, Pacer* pacer, const std::function<bool()>& stop);
 
 }  // namespace falcon::internal::sync_core

@@ -549,6 +549,7 @@ class Engine {
       std::size_t n = 0;
       auto summary = feed_(
           [&](std::vector<feeds::FeedEntry>& entries) {
+            if (out.stopped) return false;
             for (auto& e : entries) {
               const std::uint32_t row = n < ordinal_.size() ? ordinal_[n] : kNoRow;
               ++n;
@@ -557,9 +558,10 @@ class Engine {
               if (!prepare(e, why, soft)) continue;
               if (auto c = change_of(e, row)) emit(std::move(*c));
             }
-            return true;
+            return !out.stopped;
           },
           {});
+      if (out.stopped) return out;
       if (summary.fatal || n != ordinal_.size()) {
         if (apply != nullptr) write(out, slice, *apply, *journal, *pacer);
         p.error = make_error_response(internal::validation_error(
@@ -568,7 +570,10 @@ class Engine {
       }
     }
     if (removing) {
-      for (const auto& m : missing_) emit(removal_of(m));
+      for (const auto& m : missing_) {
+        if (out.stopped) return out;
+        emit(removal_of(m));
+      }
     }
     if (apply != nullptr) write(out, slice, *apply, *journal, *pacer);
     return out;
@@ -577,12 +582,22 @@ class Engine {
   void write(StreamResult& out, Plan& slice, const ApplyOptions& apply, Journal& journal,
              Pacer& pacer) {
     if (slice.changes.empty()) return;
+    if (!out.stopped && apply.stop && apply.stop()) out.stopped = true;
+    if (out.stopped) {
+      out.not_sent += slice.changes.size();
+      slice.changes.clear();
+      return;
+    }
     internal::sync_core::recount(slice);
-    Result r = write_changes(ioc_, slice, apply.bulk, journal, &pacer);
+    Result r = write_changes(ioc_, slice, apply.bulk, journal, &pacer, apply.stop);
     out.requests += r.requests;
     for (const auto& o : r.outcomes) {
       if (o.ok) {
         if (!o.skipped) ++out.written;
+      } else if (o.error && o.error->message == internal::sync_core::kNotSent) {
+        out.stopped = true;
+        ++out.not_sent;
+        continue;
       } else {
         ++out.failed;
       }

@@ -237,6 +237,10 @@ struct ApplyOptions {
   /// Share (0-1] of the API's per-minute budget (Plan::rate_limit, or 6,000) the writes may
   /// use, so one sync never starves the tenant's other integrations; 0 does not pace.
   double rate_share = 0.5;
+  /// Asked before each write request: true stops the run there, never inside a request (the
+  /// CLI's Ctrl-C). Changes not yet sent fail with "stopped before this change was sent"
+  /// (apply) or are counted in StreamResult::not_sent (stream).
+  std::function<bool()> stop;
 };
 
 /// apply() with a journal (see ApplyOptions).
@@ -279,6 +283,9 @@ struct StreamResult {
   std::size_t written = 0;   ///< Changes written (apply).
   std::size_t failed = 0;    ///< Changes not written (apply).
   std::size_t requests = 0;  ///< Write and settling requests (apply).
+  /// ApplyOptions::stop said stop: the changes planned but not sent (reported, not written).
+  std::size_t not_sent = 0;
+  bool stopped = false;  ///< ApplyOptions::stop ended the run early.
 };
 
 /// sync for feeds that do not fit in memory, with the same changes, guards and journal as

@@ -1,4 +1,9 @@
 // falcon-ioc's feed commands: import (bulk create), sync (plan, guards, apply, journal) and undo.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -19,6 +24,43 @@ std::string path_of(const std::string& file) {
   return file == "-" ? "/dev/stdin" : file;
 }
 
+// stdin copied to an unlinked temporary file (in $TMPDIR), which sync can read twice; the
+// file goes with the process.
+class Spool {
+ public:
+  explicit Spool(std::istream& in) {
+    const char* dir = std::getenv("TMPDIR");
+    std::string name =
+        std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/falcon-ioc-feed-XXXXXX";
+    fd_ = mkstemp(name.data());
+    if (fd_ < 0) throw CliError{kError, "cannot spool stdin to " + name + " (TMPDIR)"};
+    unlink(name.c_str());
+    char buf[1 << 16];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      const char* p = buf;
+      auto left = static_cast<std::size_t>(in.gcount());
+      while (left > 0) {
+        const ssize_t n = write(fd_, p, left);
+        if (n <= 0) throw CliError{kError, "cannot spool stdin: the temporary file is full"};
+        p += n;
+        left -= static_cast<std::size_t>(n);
+      }
+    }
+  }
+  Spool(Spool&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+  Spool& operator=(Spool&&) = delete;
+  ~Spool() {
+    if (fd_ >= 0) close(fd_);
+  }
+  // Opening this path opens the unlinked file afresh, from its start.
+  std::string path() const { return "/proc/self/fd/" + std::to_string(fd_); }
+
+ private:
+  int fd_ = -1;
+};
+
 bool expired(const falcon::IndicatorSpec& s) {
   if (!s.expiration || falcon::rules::is_zero_time(*s.expiration)) return false;
   const auto t = falcon::rules::parse_time(*s.expiration);
@@ -28,7 +70,8 @@ bool expired(const falcon::IndicatorSpec& s) {
 // Applies `plan` in slices so Ctrl-C stops between requests, never inside one; every confirmed
 // change goes to the journal. Returns the exit code.
 int apply_plan(const falcon::IOC& ioc, const fsy::Plan& plan, const Global& g,
-               const falcon::BulkOptions& bo, std::ostream* journal, bool rows_failed) {
+               const falcon::BulkOptions& bo, std::ostream* journal, bool rows_failed,
+               double rate_share) {
   Progress bar(!g.quiet, "sync", plan.changes.size());
   std::size_t done = 0, written = 0, failed = 0;
   constexpr std::size_t kSlice = 2000;
@@ -43,6 +86,7 @@ int apply_plan(const falcon::IOC& ioc, const fsy::Plan& plan, const Global& g,
     fsy::ApplyOptions ao;
     ao.bulk = bo;
     ao.journal = journal;
+    ao.rate_share = rate_share;
     auto r = fsy::apply(ioc, part, ao);
     for (const auto& o : r.outcomes) {
       const auto& c = part.changes[o.change];
@@ -75,11 +119,8 @@ int apply_plan(const falcon::IOC& ioc, const fsy::Plan& plan, const Global& g,
   return written > 0 || rows_failed ? kPartial : kError;
 }
 
-// What a plan reports besides its changes, on stderr; and the guard's refusal.
-int report_plan(const fsy::Plan& plan, Fmt f) {
-  for (const auto& i : plan.invalid) print_issue("feed", i);
-  for (const auto& i : plan.skipped) print_issue("feed", i);
-  print_plan(plan, f);
+// What a plan reports besides its changes and summary, on stderr; and the guard's refusal.
+int report_plan(const fsy::Plan& plan) {
   if (plan.kept_for_errors > 0) {
     std::cerr << "kept: " << plan.kept_for_errors
               << " indicators named by rows that failed are left as they are\n";
@@ -198,46 +239,118 @@ int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedD
   s.apply_to(so);
   feeds::ReadOptions ro = d.read_options();
   ro.lookup = falcon::rules::api_lookup(ioc.client());
-  ro.batch_size = 10'000;
-  std::vector<feeds::FeedEntry> entries;
-  bool empty = true;
+  ro.batch_size = 2'000;
+  ro.drop_duplicates = false;  // stream() drops them, in less memory
+  // The feed is read twice (fingerprints, then the writes), so stdin is spooled to a file.
+  std::vector<std::string> paths;
+  std::vector<Spool> spools;
   for (const auto& file : files) {
-    auto summary = feeds::read_file(
-        path_of(file), ro,
-        [&](std::vector<feeds::FeedEntry>& batch) {
-          for (auto& e : batch) entries.push_back(std::move(e));
-          return !g_interrupted;
-        },
-        [&](const feeds::FeedIssue& i) {
-          so.feed_issues.push_back(i);
-          print_issue(file, i);
-        });
-    if (summary.fatal) {
-      // A feed read only in part would remove what it did not reach: refuse.
-      throw CliError{kError, file + ":" + std::to_string(summary.fatal->line) +
-                                 ": fatal: " + summary.fatal->reason +
-                                 "; nothing planned (a partial feed would remove the rest)"};
+    if (file == "-") {
+      spools.emplace_back(std::cin);
+      paths.push_back(spools.back().path());
+    } else {
+      paths.push_back(file);
     }
-    if (g_interrupted) throw CliError{kError, "interrupted while reading; nothing written"};
-    empty = empty && summary.empty();
   }
-  if (empty && !s.allow_empty) {
-    throw CliError{kError,
-                   "the feed is empty (no record at all): a sync would remove every indicator "
-                   "in the scope; nothing planned (--allow-empty if that is meant)"};
+  std::string reading;  // the file being read, for messages
+  bool rows_failed = false;
+  std::optional<std::string> fatal_file;
+  const fsy::FeedReader reader = [&](const feeds::BatchCallback& on_batch,
+                                     const feeds::IssueCallback& on_issue) {
+    feeds::ReadSummary total;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      reading = files[i];
+      // The reader's own issues are rows that failed (duplicates are stream()'s to find).
+      feeds::IssueCallback row_failed;
+      if (on_issue) {
+        row_failed = [&](const feeds::FeedIssue& issue) {
+          rows_failed = true;
+          on_issue(issue);
+        };
+      }
+      auto one = feeds::read_file(
+          paths[i], ro,
+          [&](std::vector<feeds::FeedEntry>& batch) { return !g_interrupted && on_batch(batch); },
+          row_failed);
+      total.records += one.records;
+      total.entries += one.entries;
+      total.errors += one.errors;
+      total.skipped += one.skipped;
+      if (g_interrupted && !one.fatal) {
+        one.fatal = feeds::FeedIssue{one.records, "", "", "interrupted while reading", false, {}};
+      }
+      if (one.fatal) {
+        // A feed read only in part would remove what it did not reach: the plan stops here.
+        total.fatal = one.fatal;
+        fatal_file = files[i];
+        return total;
+      }
+    }
+    return total;
+  };
+  const Fmt f = output_format(g);
+  PlanPrinter printer(f);
+  Progress bar(!g.quiet, "sync", 0);
+  std::size_t done = 0;
+  fsy::StreamCallbacks cb;
+  cb.on_issue = [&](const feeds::FeedIssue& i) {
+    bar.finish();
+    print_issue(reading, i);
+  };
+  cb.on_plan = [&](const fsy::Plan& p) {
+    std::size_t total = 0;
+    for (const auto n : p.counts) total += n;
+    bar.set_total(total);
+  };
+  cb.on_change = [&](const fsy::Change& c) { printer.change(c); };
+  cb.on_outcome = [&](const fsy::Change& c, const fsy::Outcome& o) {
+    if (o.ok) {
+      bar.update(++done);
+      return;
+    }
+    falcon::BulkItem as_item;
+    as_item.messages = o.messages;
+    as_item.error = o.error;
+    as_item.status_code = o.status_code;
+    as_item.outcome_unknown = o.outcome_unknown;
+    bar.finish();
+    std::cerr << "failed: " << fsy::to_string(c.kind) << " " << c.type << " " << c.value
+              << (c.line ? " (line " + std::to_string(c.line) + ")" : std::string()) << ": "
+              << item_reason(as_item) << "\n";
+  };
+  fsy::ApplyOptions ao;
+  ao.bulk.batch_size = d.batch;
+  if (!d.comment.empty()) ao.bulk.comment = d.comment;
+  ao.rate_share = s.rate_share;
+  ao.stop = [] { return g_interrupted != 0; };
+  auto journal = s.dry_run ? nullptr : open_journal(s.journal);
+  ao.journal = journal.get();
+  if (!s.dry_run && s.rate_share > 0) {
+    bar.set_note("paced at " + std::to_string(static_cast<int>(s.rate_share * 100 + 0.5)) +
+                 "% of the API's rate (--rate-share)");
   }
-  const bool rows_failed = std::any_of(so.feed_issues.begin(), so.feed_issues.end(),
-                                       [](const feeds::FeedIssue& i) { return !i.duplicate; });
-  auto plan = fsy::plan(ioc, entries, so);
-  if (!plan.ok()) throw CliError{kError, "planning failed: " + describe(*plan.error)};
-  if (report_plan(plan, output_format(g)) == kRefused) return kRefused;
-  const bool failures = rows_failed || !plan.invalid.empty();
-  if (s.dry_run || plan.empty()) return failures ? kPartial : kOk;
-  falcon::BulkOptions bo;
-  bo.batch_size = d.batch;
-  if (!d.comment.empty()) bo.comment = d.comment;
-  auto journal = open_journal(s.journal);
-  return apply_plan(ioc, plan, g, bo, journal.get(), failures);
+  const auto r = fsy::stream(ioc, reader, so, cb, s.dry_run ? nullptr : &ao);
+  bar.finish();
+  if (r.fatal) {
+    throw CliError{kError, fatal_file.value_or(reading) + ":" + std::to_string(r.fatal->line) +
+                               ": fatal: " + r.fatal->reason +
+                               "; nothing planned (a partial feed would remove the rest)"};
+  }
+  if (!r.plan.ok()) throw CliError{kError, "planning failed: " + describe(*r.plan.error)};
+  printer.end(r.plan, s.dry_run ? 0.0 : s.rate_share);
+  const int code = report_plan(r.plan);
+  if (code == kRefused) return kRefused;
+  const bool failures =
+      rows_failed || std::any_of(r.plan.invalid.begin(), r.plan.invalid.end(),
+                                 [](const feeds::FeedIssue& i) { return !i.duplicate; });
+  if (s.dry_run || r.plan.empty()) return failures ? kPartial : kOk;
+  std::cerr << "Applied: " << r.written << " written, " << r.failed << " failed"
+            << (r.stopped ? ", interrupted (" + std::to_string(r.not_sent) + " changes not sent)"
+                          : std::string())
+            << ".\n";
+  if (r.stopped) return kError;
+  if (r.failed == 0 && !failures) return kOk;
+  return r.written > 0 || failures ? kPartial : kError;
 }
 
 int cmd_undo(const Global& g, const std::string& journal_path, const SyncOpts& s,
@@ -249,13 +362,15 @@ int cmd_undo(const Global& g, const std::string& journal_path, const SyncOpts& s
   s.apply_to(so);
   auto plan = fsy::plan_undo(ioc, in, so);
   if (!plan.ok()) throw CliError{kError, "undo: " + describe(*plan.error)};
-  if (report_plan(plan, output_format(g)) == kRefused) return kRefused;
+  for (const auto& i : plan.invalid) print_issue(journal_path, i);
+  print_plan(plan, output_format(g), s.dry_run ? 0.0 : s.rate_share);
+  if (report_plan(plan) == kRefused) return kRefused;
   if (s.dry_run || plan.empty()) return plan.invalid.empty() ? kOk : kPartial;
   falcon::BulkOptions bo;
   if (!comment.empty()) bo.comment = comment;
   // Undo is journaled too: by default beside the journal it reverses.
   auto journal = open_journal(s.journal.empty() ? journal_path + ".undo" : s.journal);
-  return apply_plan(ioc, plan, g, bo, journal.get(), !plan.invalid.empty());
+  return apply_plan(ioc, plan, g, bo, journal.get(), !plan.invalid.empty(), s.rate_share);
 }
 
 }  // namespace falcon_cli

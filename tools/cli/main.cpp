@@ -30,6 +30,10 @@ void add_guards(CLI::App* c, SyncOpts& o) {
                 "(default: 10% or 10, whichever is more; 100% lifts it)");
   c->add_option("--journal", o.journal,
                 "Append every applied change with its before-image to FILE (JSON lines)");
+  c->add_option("--rate-share", o.rate_share,
+                "Share of the API's request rate (6000/min per tenant, shared by every "
+                "integration) the writes may use, 0 to 1 (default 0.5; 0 does not pace)")
+      ->check(CLI::Range(0.0, 1.0));
 }
 
 }  // namespace

@@ -78,6 +78,7 @@ struct SyncOpts {
   std::size_t quota = 1'000'000;
   std::string expire_after;  ///< type=duration,...
   std::string journal;       ///< --journal FILE
+  double rate_share = 0.5;   ///< --rate-share: share of the API's rate the writes may use
 
   /// The guards' options for the library (throws CliError(kUsage) on a malformed value).
   void apply_to(falcon::sync::Options& o) const;

@@ -133,70 +133,108 @@ json change_json(const fsync::Change& c) {
 
 }  // namespace
 
-void print_plan(const fsync::Plan& p, Fmt f) {
-  std::ostringstream summary;
-  summary << "Plan: " << p.count(fsync::ChangeKind::create) << " to create, "
-          << p.count(fsync::ChangeKind::update) + p.count(fsync::ChangeKind::adopt)
-          << " to update, " << p.count(fsync::ChangeKind::remove) << " to delete, "
-          << p.count(fsync::ChangeKind::expire) << " to expire, "
-          << p.count(fsync::ChangeKind::conflict) << " conflicts, " << p.unchanged << " unchanged.";
-  if (f == Fmt::json || f == Fmt::ndjson) {
-    if (f == Fmt::ndjson) {
-      for (const auto& c : p.changes) std::cout << change_json(c).dump() << "\n";
-      return;
-    }
-    json changes = json::array();
-    for (const auto& c : p.changes) changes.push_back(change_json(c));
-    std::cout << json{{"scope", p.scope},
-                      {"changes", changes},
-                      {"summary",
-                       {{"create", p.count(fsync::ChangeKind::create)},
-                        {"update", p.count(fsync::ChangeKind::update)},
-                        {"adopt", p.count(fsync::ChangeKind::adopt)},
-                        {"delete", p.count(fsync::ChangeKind::remove)},
-                        {"expire", p.count(fsync::ChangeKind::expire)},
-                        {"conflict", p.count(fsync::ChangeKind::conflict)},
-                        {"unchanged", p.unchanged}}}}
-                     .dump(2)
-              << "\n";
+namespace {
+
+// "1h 2m 3s" (the parts that are not zero; "0s" for none).
+std::string duration_words(std::chrono::seconds d) {
+  const auto s = d.count();
+  std::string out;
+  if (s >= 3600) out += std::to_string(s / 3600) + "h ";
+  if (s % 3600 >= 60) out += std::to_string(s % 3600 / 60) + "m ";
+  if (s % 60 != 0 || out.empty()) out += std::to_string(s % 60) + "s ";
+  out.pop_back();
+  return out;
+}
+
+json summary_json(const fsync::Plan& p, double rate_share) {
+  return {{"create", p.count(fsync::ChangeKind::create)},
+          {"update", p.count(fsync::ChangeKind::update)},
+          {"adopt", p.count(fsync::ChangeKind::adopt)},
+          {"delete", p.count(fsync::ChangeKind::remove)},
+          {"expire", p.count(fsync::ChangeKind::expire)},
+          {"conflict", p.count(fsync::ChangeKind::conflict)},
+          {"unchanged", p.unchanged},
+          {"write_requests", p.write_requests},
+          {"least_apply_seconds", p.least_apply_time(rate_share).count()}};
+}
+
+}  // namespace
+
+void PlanPrinter::change(const fsync::Change& c) {
+  if (f_ == Fmt::ndjson) {
+    std::cout << change_json(c).dump() << "\n";
     return;
   }
-  for (const auto& c : p.changes) {
-    switch (c.kind) {
-      case fsync::ChangeKind::create:
-        std::cout << "+ create ";
-        break;
-      case fsync::ChangeKind::update:
-        std::cout << "~ update ";
-        break;
-      case fsync::ChangeKind::adopt:
-        std::cout << "~ adopt  ";
-        break;
-      case fsync::ChangeKind::remove:
-        std::cout << "- delete ";
-        break;
-      case fsync::ChangeKind::expire:
-        std::cout << "- expire ";
-        break;
-      case fsync::ChangeKind::conflict:
-        std::cout << "! conflict ";
-        break;
-    }
-    std::cout << c.type << " " << c.value;
-    if (c.kind == fsync::ChangeKind::conflict) {
-      std::cout << " (exists outside the scope, source '" << c.existing_source << "')";
-    }
-    if (!c.fields.empty() && c.kind != fsync::ChangeKind::expire) {
-      std::cout << " (";
-      for (std::size_t i = 0; i < c.fields.size(); ++i) {
-        std::cout << (i ? ", " : "") << c.fields[i].field << ": " << c.fields[i].before.dump()
-                  << " -> " << c.fields[i].after.dump();
-      }
-      std::cout << ")";
-    }
-    std::cout << "\n";
+  if (f_ == Fmt::json) {
+    std::cout << (first_ ? "{\n  \"changes\": [\n    " : ",\n    ") << change_json(c).dump();
+    first_ = false;
+    return;
   }
-  std::cout << summary.str() << "\n";
+  switch (c.kind) {
+    case fsync::ChangeKind::create:
+      std::cout << "+ create ";
+      break;
+    case fsync::ChangeKind::update:
+      std::cout << "~ update ";
+      break;
+    case fsync::ChangeKind::adopt:
+      std::cout << "~ adopt  ";
+      break;
+    case fsync::ChangeKind::remove:
+      std::cout << "- delete ";
+      break;
+    case fsync::ChangeKind::expire:
+      std::cout << "- expire ";
+      break;
+    case fsync::ChangeKind::conflict:
+      std::cout << "! conflict ";
+      break;
+  }
+  std::cout << c.type << " " << c.value;
+  if (c.kind == fsync::ChangeKind::conflict) {
+    std::cout << " (exists outside the scope, source '" << c.existing_source << "')";
+  }
+  if (!c.fields.empty() && c.kind != fsync::ChangeKind::expire) {
+    std::cout << " (";
+    for (std::size_t i = 0; i < c.fields.size(); ++i) {
+      std::cout << (i ? ", " : "") << c.fields[i].field << ": " << c.fields[i].before.dump()
+                << " -> " << c.fields[i].after.dump();
+    }
+    std::cout << ")";
+  }
+  std::cout << "\n";
+}
+
+void PlanPrinter::end(const fsync::Plan& p, double rate_share) {
+  if (f_ == Fmt::ndjson) return;
+  if (f_ == Fmt::json) {
+    std::cout << (first_ ? "{\n  \"changes\": []" : "\n  ]")
+              << ",\n  \"scope\": " << json(p.scope).dump()
+              << ",\n  \"summary\": " << summary_json(p, rate_share).dump() << "\n}\n";
+    return;
+  }
+  std::cout << "Plan: " << p.count(fsync::ChangeKind::create) << " to create, "
+            << p.count(fsync::ChangeKind::update) + p.count(fsync::ChangeKind::adopt)
+            << " to update, " << p.count(fsync::ChangeKind::remove) << " to delete, "
+            << p.count(fsync::ChangeKind::expire) << " to expire, "
+            << p.count(fsync::ChangeKind::conflict) << " conflicts, " << p.unchanged
+            << " unchanged.\n";
+  if (p.write_requests > 0) {
+    std::cout << "Writing it takes " << p.write_requests << " request"
+              << (p.write_requests == 1 ? "" : "s");
+    if (rate_share > 0) {
+      std::cout << ", at least " << duration_words(p.least_apply_time(rate_share)) << " at "
+                << static_cast<int>(rate_share * 100 + 0.5) << "% of the API's "
+                << p.rate_limit.value_or(6000) << " requests a minute (--rate-share)";
+    }
+    std::cout << ".\n";
+  }
+}
+
+void print_plan(const fsync::Plan& p, Fmt f, double rate_share) {
+  PlanPrinter out(f);
+  for (const auto& c : p.changes) out.change(c);
+  out.end(p, rate_share);
 }
 
 Progress::Progress(bool enabled, std::string what, std::size_t total)
@@ -222,7 +260,9 @@ void Progress::update(std::size_t done) {
   } else {
     std::snprintf(buf, sizeof buf, "%zu %.0f/s", done, rate);
   }
-  std::cerr << "\r" << what_ << " " << bar << buf << "   " << std::flush;
+  std::string line = buf;
+  if (!note_.empty()) line += ", " + note_;
+  std::cerr << "\r" << what_ << " " << bar << line << "   " << std::flush;
   drawn_ = true;
 }
 

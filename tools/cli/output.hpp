@@ -48,8 +48,23 @@ void print_issue(const std::string& file, const falcon::feeds::FeedIssue& i);
 /// Why a bulk item failed, in one line.
 std::string item_reason(const falcon::BulkItem& item);
 
-/// A sync plan: one line per change and a summary (table), or JSON / NDJSON.
-void print_plan(const falcon::sync::Plan& p, Fmt f);
+/// A sync plan printed as its changes arrive (sync streams them): one line per change and a
+/// summary (table), one JSON document, or NDJSON lines.
+class PlanPrinter {
+ public:
+  explicit PlanPrinter(Fmt f) : f_(f) {}
+  void change(const falcon::sync::Change& c);
+  /// The summary (with the writes' request count and least time at `rate_share` of the API's
+  /// budget) and the JSON document's close, once the totals are known.
+  void end(const falcon::sync::Plan& p, double rate_share);
+
+ private:
+  Fmt f_;
+  bool first_ = true;
+};
+
+/// A whole plan held in memory (undo) through PlanPrinter.
+void print_plan(const falcon::sync::Plan& p, Fmt f, double rate_share);
 
 /// A progress line on stderr (only on a terminal).
 class Progress {
@@ -59,12 +74,15 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
   void set_total(std::size_t t) { total_ = t; }
+  /// Shown after the rate ("paced at 3000 requests/min").
+  void set_note(std::string note) { note_ = std::move(note); }
   void update(std::size_t done);
   void finish();
 
  private:
   bool on_;
   std::string what_;
+  std::string note_;
   std::size_t total_;
   std::chrono::steady_clock::time_point start_;
   bool drawn_ = false;
