@@ -260,7 +260,10 @@ class DocCommands : public Cli {
     std::string err;
     const std::string out_file = scratch_ + "/.help";
     ASSERT_EQ(run_in_scratch(args, out_file, err), 0) << err;
-    std::istringstream in(slurp(out_file));
+    const std::string text = slurp(out_file);
+    // The footer ends its line: what follows (a prompt, an error) starts on a line of its own.
+    EXPECT_TRUE(!text.empty() && text.back() == '\n') << args[0] << " --help";
+    std::istringstream in(text);
     std::string line, where = "falcon-ioc";
     for (const auto& a : args) where += " " + a;
     while (std::getline(in, line)) {

@@ -122,6 +122,9 @@ TEST_F(FrontDoor, VersionAndDidYouMean) {
   auto opt = run({"search", "--limt", "5"}, false);
   EXPECT_EQ(opt.rc, 2);
   EXPECT_NE(opt.err.find("Did you mean '--limit'?"), std::string::npos) << opt.err;
+  auto first = run({"--fromat", "json", "search"}, false);
+  EXPECT_EQ(first.rc, 2);
+  EXPECT_NE(first.err.find("Did you mean '--format'?"), std::string::npos) << first.err;
   auto global = run({"search", "--fromat", "json"}, false);
   EXPECT_EQ(global.rc, 2);
   EXPECT_NE(global.err.find("Did you mean '--format'?"), std::string::npos) << global.err;

@@ -92,6 +92,8 @@ std::string unknown_command(CLI::App& app, int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "--") return "";
     if (a.size() > 1 && a[0] == '-') {
+      // An unknown option: whether it takes a value is unknown too, so CLI11 reports it.
+      if (app.get_option_no_throw(a.substr(0, a.find('='))) == nullptr) return "";
       if (a.find('=') == std::string::npos && takes_value(&app, a)) ++i;
       continue;
     }
