@@ -106,6 +106,17 @@ class CsvReader {
   std::size_t columns_ = 0;
 };
 
+// A cell falcon-ioc export neutralised for spreadsheets ("'=1+2", "'-1"): one leading quote
+// before = + - @ TAB or CR, after any further quotes. Exactly that quote is dropped, so the
+// export -> import round trip gives back every value (docs/cli.md, "CSV and spreadsheets").
+std::string_view unneutralise(std::string_view cell) {
+  std::size_t q = 0;
+  while (q < cell.size() && cell[q] == '\'') ++q;
+  const bool formula = q > 0 && q < cell.size() &&
+                       std::string_view("=+-@\t\r").find(cell[q]) != std::string_view::npos;
+  return formula ? cell.substr(1) : cell;
+}
+
 }  // namespace
 
 void read_csv(CharReader& r, Sink& sink) {
@@ -168,16 +179,16 @@ void read_csv(CharReader& r, Sink& sink) {
     // The row's type and value cells: a row that fails on another field still names them.
     std::string_view type_cell, value_cell;
     for (std::size_t i = 0; i < cols.size(); ++i) {
-      if (cols[i]->key == "type") type_cell = fields[i];
-      if (cols[i]->key == "value") value_cell = fields[i];
+      if (cols[i]->key == "type") type_cell = unneutralise(fields[i]);
+      if (cols[i]->key == "value") value_cell = unneutralise(fields[i]);
     }
     IndicatorSpec spec;
     bool ok = true;
     for (std::size_t i = 0; i < cols.size() && ok; ++i) {
       const rules::Field& f = *cols[i];
       // Free text keeps its spaces; an empty cell leaves the field unset.
-      const std::string_view cell =
-          f.kind == rules::Kind::free_text ? std::string_view(fields[i]) : trim(fields[i]);
+      const std::string_view raw = unneutralise(fields[i]);
+      const std::string_view cell = f.kind == rules::Kind::free_text ? raw : trim(raw);
       if (trim(cell).empty()) continue;
       if (f.key == "id") continue;  // written by export; the API assigns ids
       if (auto p = rules::set_from_text(spec, f, cell)) {

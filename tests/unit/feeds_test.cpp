@@ -343,3 +343,32 @@ TEST(FeedCsv, ExportedIdColumnIsIgnored) {
   ASSERT_EQ(r.entries.size(), 1u);
   EXPECT_FALSE(r.entries[0].spec.id);
 }
+
+// falcon-ioc export writes a formula-like cell with a leading ' (docs/cli.md); the reader drops
+// exactly one quote from a cell of quotes then = + - @ TAB or CR, and nothing else.
+TEST(FeedCsv, NeutralisedFormulaCellsReadBack) {
+  auto r = read_as(Format::csv,
+                   "value,source,tags,description\n"
+                   "a.example,'=HYPERLINK(\"x\"),'-1;=b,'-1\n"
+                   "b.example,''=x,'+1,'@at\n"
+                   "c.example,'plain,'',\"'\tTAB\"\n"
+                   "d.example,-raw,=raw,@raw\n");
+  ASSERT_EQ(r.entries.size(), 4u) << (r.issues.empty() ? "" : r.issues[0].reason);
+  const auto& a = r.entries[0].spec;
+  EXPECT_EQ(*a.source, "=HYPERLINK(\"x\")");
+  EXPECT_EQ(*a.tags, (std::vector<std::string>{"-1", "=b"}));
+  EXPECT_EQ(*a.description, "-1");
+  const auto& b = r.entries[1].spec;
+  EXPECT_EQ(*b.source, "'=x");  // one quote dropped, one kept
+  EXPECT_EQ(*b.tags, (std::vector<std::string>{"+1"}));
+  EXPECT_EQ(*b.description, "@at");
+  const auto& c = r.entries[2].spec;
+  EXPECT_EQ(*c.source, "'plain");  // no formula character after the quote: as written
+  EXPECT_EQ(*c.tags, (std::vector<std::string>{"''"}));
+  EXPECT_EQ(*c.description, "\tTAB");
+  // Cells nobody neutralised (a hand-written feed) are read as they are.
+  const auto& d = r.entries[3].spec;
+  EXPECT_EQ(*d.source, "-raw");
+  EXPECT_EQ(*d.tags, (std::vector<std::string>{"=raw"}));
+  EXPECT_EQ(*d.description, "@raw");
+}

@@ -101,19 +101,21 @@ int apply_plan(const falcon::IOC& ioc, const fsy::Plan& plan, const Global& g,
       as_item.status_code = o.status_code;
       as_item.outcome_unknown = o.outcome_unknown;
       bar.finish();
-      std::cerr << "failed: " << fsy::to_string(c.kind) << " " << c.type << " " << c.value
+      std::cerr << "failed: " << fsy::to_string(c.kind) << " " << escape_controls(c.type) << " "
+                << escape_controls(c.value)
                 << (c.line ? " (line " + std::to_string(c.line) + ")" : std::string()) << ": "
-                << item_reason(as_item) << "\n";
+                << escape_controls(item_reason(as_item)) << "\n";
     }
     done = end;
     bar.update(done);
   }
   bar.finish();
-  std::cerr << "Applied: " << written << " written, " << failed << " failed"
-            << (g_interrupted ? ", interrupted (" + std::to_string(plan.changes.size() - done) +
-                                    " changes not sent)"
-                              : std::string())
-            << ".\n";
+  print_summary(
+      g, "Applied: " + std::to_string(written) + " written, " + std::to_string(failed) + " failed" +
+             (g_interrupted ? ", interrupted (" + std::to_string(plan.changes.size() - done) +
+                                  " changes not sent)"
+                            : std::string()) +
+             ".");
   if (g_interrupted) return kError;
   if (failed == 0 && !rows_failed) return kOk;
   return written > 0 || rows_failed ? kPartial : kError;
@@ -175,7 +177,8 @@ int cmd_import(const Global& g, const std::vector<std::string>& files, const Fee
               ++skipped;
               if (!g.quiet) {
                 bar.finish();
-                std::cerr << file << ":" << e.line << ": skipped '" << *e.spec.value << "': " << why
+                std::cerr << escape_controls(file) << ":" << e.line << ": skipped '"
+                          << escape_controls(*e.spec.value) << "': " << escape_controls(why)
                           << "\n";
               }
               continue;
@@ -191,8 +194,9 @@ int cmd_import(const Global& g, const std::vector<std::string>& files, const Fee
               continue;
             }
             ++failed;
-            std::cerr << file << ":" << sent[item.index]->line << ": not created '"
-                      << *sent[item.index]->spec.value << "': " << item_reason(item) << "\n";
+            std::cerr << escape_controls(file) << ":" << sent[item.index]->line << ": not created '"
+                      << escape_controls(*sent[item.index]->spec.value)
+                      << "': " << escape_controls(item_reason(item)) << "\n";
           }
           bar.update(created + failed);
           return !g_interrupted;
@@ -205,19 +209,25 @@ int cmd_import(const Global& g, const std::vector<std::string>& files, const Fee
     if (summary.fatal) {
       fatal = true;
       bar.finish();
-      std::cerr << file << ":" << summary.fatal->line << ": fatal: " << summary.fatal->reason
-                << "\n";
+      std::cerr << escape_controls(file) << ":" << summary.fatal->line
+                << ": fatal: " << escape_controls(summary.fatal->reason) << "\n";
     }
     if (g_interrupted) break;
   }
   bar.finish();
-  const json out = {
-      {"created", created}, {"failed", failed}, {"rejected", bad}, {"skipped", skipped}};
-  if (output_format(g) == Fmt::table) {
-    std::cout << "created " << created << ", failed " << failed << ", rejected " << bad
-              << ", skipped " << skipped << "\n";
+  // One summary style: a text line on stderr (silenced by -q); JSON on stdout only when
+  // --format json asks for it.
+  if (output_format(g) == Fmt::json) {
+    std::cout << json{{"created", created},
+                      {"failed", failed},
+                      {"rejected", bad},
+                      {"skipped", skipped}}
+                     .dump()
+              << "\n";
   } else {
-    std::cout << out.dump() << "\n";
+    print_summary(g, "created " + std::to_string(created) + ", failed " + std::to_string(failed) +
+                         ", rejected " + std::to_string(bad) + ", skipped " +
+                         std::to_string(skipped));
   }
   if (g_interrupted) {
     std::cerr << "interrupted: " << created << " created before the stop; nothing half-sent\n";
@@ -314,9 +324,10 @@ int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedD
     as_item.status_code = o.status_code;
     as_item.outcome_unknown = o.outcome_unknown;
     bar.finish();
-    std::cerr << "failed: " << fsy::to_string(c.kind) << " " << c.type << " " << c.value
+    std::cerr << "failed: " << fsy::to_string(c.kind) << " " << escape_controls(c.type) << " "
+              << escape_controls(c.value)
               << (c.line ? " (line " + std::to_string(c.line) + ")" : std::string()) << ": "
-              << item_reason(as_item) << "\n";
+              << escape_controls(item_reason(as_item)) << "\n";
   };
   fsy::ApplyOptions ao;
   ao.bulk.batch_size = d.batch;
@@ -344,10 +355,12 @@ int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedD
       rows_failed || std::any_of(r.plan.invalid.begin(), r.plan.invalid.end(),
                                  [](const feeds::FeedIssue& i) { return !i.duplicate; });
   if (s.dry_run || r.plan.empty()) return failures ? kPartial : kOk;
-  std::cerr << "Applied: " << r.written << " written, " << r.failed << " failed"
-            << (r.stopped ? ", interrupted (" + std::to_string(r.not_sent) + " changes not sent)"
-                          : std::string())
-            << ".\n";
+  print_summary(
+      g, "Applied: " + std::to_string(r.written) + " written, " + std::to_string(r.failed) +
+             " failed" +
+             (r.stopped ? ", interrupted (" + std::to_string(r.not_sent) + " changes not sent)"
+                        : std::string()) +
+             ".");
   if (r.stopped) return kError;
   if (r.failed == 0 && !failures) return kOk;
   return r.written > 0 || failures ? kPartial : kError;

@@ -96,7 +96,7 @@ int cmd_create(const Global& g, const FieldOpts& f) {
   if (f.ignore_warnings) o.ignore_warnings = true;
   auto r = ioc.indicator_create(o);
   if (!r.ok()) fail_write(r);
-  IndicatorWriter w(output_format(g), std::cout);
+  IndicatorWriter w(output_format(g), std::cout, output_style(g));
   for (const auto& rec : r.resources()) w.write(rec);
   w.finish();
   return kOk;
@@ -106,12 +106,12 @@ int cmd_get(const Global& g, const std::vector<std::string>& ids) {
   falcon::IOC ioc(make_config(g));
   auto r = falcon::get_indicators(ioc, ids);
   if (!r.ok() && r.status_code != 404) throw CliError{kError, describe(r)};
-  IndicatorWriter w(output_format(g), std::cout);
+  IndicatorWriter w(output_format(g), std::cout, output_style(g));
   for (const auto& rec : r.resources()) w.write(rec);
   w.finish();
   int rc = kOk;
   for (const auto& e : r.api_errors()) {
-    std::cerr << "error: " << e.message << "\n";
+    std::cerr << "error: " << escape_controls(e.message) << "\n";
     rc = kPartial;
   }
   if (rc != kOk && w.count() == 0) return kError;
@@ -126,42 +126,44 @@ int cmd_search(const Global& g, const SearchOpts& s, bool is_export) {
   if (!s.sort.empty()) q.sort = s.sort;
   q.limit = 2000;
   if (s.limit > 0 && s.limit < 2000) q.limit = s.limit;
+  const auto enough = [&](std::size_t n) {
+    return s.limit > 0 && n >= static_cast<std::size_t>(s.limit);
+  };
   std::size_t n = 0;
   Progress bar(!g.quiet && is_export, "export", 0);
+  // Every stop (limit, Ctrl-C, a failed write to stdout) is checked before the iterator
+  // advances, since advancing past a page's last record requests the next page.
+  const auto stop = [&] { return enough(n) || g_interrupted || stdout_failed(); };
   if (s.ids_only) {
+    // Bare ids, one a line, whatever the format: for xargs and shell loops.
     auto ids = falcon::indicator_ids(ioc, q);
-    json batch = json::array();
-    for (const auto& id : ids) {
-      if (g_interrupted || (s.limit > 0 && n >= static_cast<std::size_t>(s.limit))) break;
-      if (f == Fmt::json) {
-        batch.push_back(id);
-      } else {
-        std::cout << (f == Fmt::ndjson ? json(id).dump() : id) << "\n";
-      }
+    for (auto it = ids.begin(); it != ids.end(); ++it) {
+      std::cout << *it << "\n";
       ++n;
+      if (stop()) break;
     }
-    if (f == Fmt::json) std::cout << batch.dump(2) << "\n";
     if (ids.error()) throw CliError{kError, describe(*ids.error())};
   } else {
     auto all = falcon::indicators(ioc, q);
-    IndicatorWriter w(f, std::cout);
-    for (const auto& i : all) {
-      if (g_interrupted || (s.limit > 0 && n >= static_cast<std::size_t>(s.limit))) break;
+    IndicatorWriter w(f, std::cout, output_style(g));
+    for (auto it = all.begin(); it != all.end(); ++it) {
       if (n == 0 && all.total().value_or(0) > 0) {
         bar.set_total(static_cast<std::size_t>(*all.total()));
       }
-      w.write(json(i));
+      w.write(json(*it));
       if (++n % 2000 == 0) bar.update(n);
+      if (stop()) break;
     }
-    w.finish();
+    if (!stdout_failed()) w.finish();
     bar.finish();
     if (all.error()) {
       throw CliError{kError,
                      describe(*all.error()) + " (after " + std::to_string(n) + " indicators)"};
     }
   }
+  if (stdout_failed()) return kOk;  // main tells a closed pipe (quiet) from a write error
   if (g_interrupted) throw CliError{kError, "interrupted after " + std::to_string(n)};
-  if (!g.quiet && is_export) std::cerr << "exported " << n << " indicators\n";
+  if (is_export) print_summary(g, "exported " + std::to_string(n) + " indicators");
   return kOk;
 }
 
@@ -177,7 +179,7 @@ int cmd_update(const Global& g, const std::string& id, const FieldOpts& f) {
   if (f.ignore_warnings) o.ignore_warnings = true;
   auto r = ioc.indicator_update(o);
   if (!r.ok()) fail_write(r);
-  IndicatorWriter w(output_format(g), std::cout);
+  IndicatorWriter w(output_format(g), std::cout, output_style(g));
   for (const auto& rec : r.resources()) w.write(rec);
   w.finish();
   return kOk;
@@ -192,10 +194,12 @@ int cmd_delete(const Global& g, const std::vector<std::string>& ids, const std::
     if (item.ok) {
       std::cout << ids[item.index] << "\n";
     } else {
-      std::cerr << "error: " << ids[item.index] << ": " << item_reason(item) << "\n";
+      std::cerr << "error: " << escape_controls(ids[item.index]) << ": "
+                << escape_controls(item_reason(item)) << "\n";
     }
   }
-  if (!g.quiet) std::cerr << "deleted " << r.succeeded() << ", failed " << r.failed() << "\n";
+  print_summary(
+      g, "deleted " + std::to_string(r.succeeded()) + ", failed " + std::to_string(r.failed()));
   if (r.failed() == 0) return kOk;
   return r.succeeded() == 0 ? kError : kPartial;
 }
@@ -212,6 +216,7 @@ int cmd_aggregate(const Global& g, const std::string& field, const std::string& 
   auto r = ioc.indicator_aggregate(o);
   check(r);
   const Fmt f = output_format(g);
+  const Style style = output_style(g);
   json buckets = json::array();
   for (const auto& agg : r.resources()) {
     for (const auto& b : agg.value("buckets", json::array())) buckets.push_back(b);
@@ -222,10 +227,12 @@ int cmd_aggregate(const Global& g, const std::string& field, const std::string& 
       const auto label = b.value("label", json()).is_string() ? b["label"].get<std::string>()
                                                               : b.value("label", json()).dump();
       const auto count = b.value("count", json(0)).dump();
-      std::cout << (f == Fmt::csv ? csv_cell(label) + "," + count : label + "\t" + count) << "\n";
+      std::cout << (f == Fmt::csv ? csv_cell(label, style.csv_raw) + "," + count
+                                  : escape_controls(label) + "\t" + count)
+                << "\n";
     }
   } else {
-    write_values(f, buckets);
+    write_values(f, buckets, style);
   }
   return kOk;
 }
@@ -248,7 +255,7 @@ int cmd_devices(const Global& g, const std::string& type, const std::string& val
     return !g_interrupted.load();
   });
   check(r);
-  write_values(output_format(g), ids);
+  write_values(output_format(g), ids, output_style(g));
   return kOk;
 }
 
@@ -272,7 +279,7 @@ int cmd_processes(const Global& g, const std::string& type, const std::string& v
     return !g_interrupted.load();
   });
   check(r);
-  write_values(output_format(g), ids);
+  write_values(output_format(g), ids, output_style(g));
   return kOk;
 }
 
@@ -286,7 +293,7 @@ int cmd_types(const Global& g, const std::string& which) {
   if (which == "severities") r = ioc.severity_query(o);
   if (which == "actions") r = ioc.action_query(o);
   check(r);
-  write_values(output_format(g), r.resources());
+  write_values(output_format(g), r.resources(), output_style(g));
   return kOk;
 }
 

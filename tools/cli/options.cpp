@@ -73,12 +73,16 @@ falcon::Config make_config(const Global& g) {
 
 void Global::add_to(CLI::App* app) {
   app->add_option("--base-url", base_url, "Cloud name (us-1, eu-1, ...) or URL");
-  app->add_option("--credentials", credentials, "KEY=VALUE file with client_id/client_secret")
-      ->check(CLI::ExistingFile);
+  // A missing file is an error (exit 1, make_config), not a usage error.
+  app->add_option("--credentials", credentials, "KEY=VALUE file with client_id/client_secret");
   app->add_option("--member-cid", member_cid, "MSSP child CID");
   app->add_option("--format", format, "table, json, ndjson, csv (default: table on a terminal)")
       ->check(CLI::IsMember({"table", "json", "ndjson", "csv"}));
   app->add_flag("-q,--quiet", quiet, "No progress or summaries on stderr");
+  app->add_flag("--wide", wide, "Tables: every column, nothing truncated");
+  app->add_flag("--csv-raw", csv_raw,
+                "CSV: write cells starting with = + - @ TAB CR as they are (by default they "
+                "get a leading ' so a spreadsheet does not run them as formulas)");
   app->add_option("--allow-list", allow_list,
                   "File of values never written as IOCs (exact values, CIDR ranges, *.domain "
                   "suffixes), beside the built-in private/loopback/link-local/multicast ones");
@@ -200,9 +204,7 @@ void FeedDefaults::add_to(CLI::App* c) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "csv", "json", "ndjson", "text", "stix"}));
   c->add_option("--comment", comment, "Audit comment on every write");
-  c->add_option("--batch", batch, "Indicators per request (1-2000)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 2000));
+  c->add_option("--batch", batch, "Indicators per request (1-2000)")->capture_default_str();
 }
 
 falcon::feeds::ReadOptions FeedDefaults::read_options() const {

@@ -29,6 +29,8 @@ struct Global {
   std::string member_cid;
   /// --allow-list FILE: values never written as indicators, beside the built-in classes.
   std::string allow_list;
+  bool wide = false;     ///< --wide: every table column, nothing truncated
+  bool csv_raw = false;  ///< --csv-raw: CSV cells as they are (no formula neutralisation)
 
   void add_to(CLI::App* app);
   /// The built-in allow-list plus --allow-list's entries; throws CliError naming file:line.
@@ -64,9 +66,12 @@ struct FeedDefaults {
 /// search and export.
 struct SearchOpts {
   std::string filter, sort;
-  std::int64_t limit = 0;
+  std::int64_t limit = 0;  ///< 0: no limit
   bool ids_only = false;
 };
+
+/// The largest --limit: far above any tenant's indicator count, small enough to say in words.
+inline constexpr std::int64_t kMaxLimit = 1'000'000'000;
 
 /// sync's own options (and undo's guards).
 struct SyncOpts {
