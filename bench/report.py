@@ -262,7 +262,7 @@ def main():
             f"{x['status']} | {x['note']} |")
     lines += ["", "## Raw output of the other benchmarks", ""]
     names = ["sdk.txt", "page_encoding.txt", "emulator_rps.txt", "threads_create.txt", "sync.txt",
-             "tls.txt"]
+             "tls.txt", "sync_scale.txt"]
     names += sorted(os.path.basename(p) for p in glob.glob(os.path.join(a.raw, "emulator_*.txt"))
                     if os.path.basename(p) != "emulator_rps.txt")
     for name in names:

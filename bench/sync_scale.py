@@ -16,6 +16,9 @@ indicator for the no-op, reads only for the no-op.
   sync_scale.py --cli PATH/falcon-ioc --emulator PATH/falcon-emulator [--n 100000]
                 [--json OUT] [--format json] [--rate-share 0.5]
 
+The tenant quota (the emulator's and falcon-ioc's --quota) is raised to 2N: a 1% change of a
+full 1,000,000 tenant creates before it deletes, which the quota would refuse.
+
 Benchmarks report numbers; they are not tests (scripts/bench.sh runs this one).
 """
 import argparse
@@ -121,7 +124,8 @@ def main():
                 emu_cpu0 = proc_cpu(emu.pid)
                 wall, cpu, rss_kib = run(o.cli, base,
                                          ["sync", feed, "--source", "scale", "--rate-share",
-                                          o.rate_share], fmt)
+                                          o.rate_share, "--quota", str(max(1000000, 2 * o.n))],
+                                         fmt)
                 emu_cpu = proc_cpu(emu.pid) - emu_cpu0
                 after = counters(base)
                 req = {k: after[k] - before.get(k, 0) for k in after

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmarks (Release, own build dir) and runs every one of them, in well under ten
-# minutes on a 2-core machine. Writes bench/results/latest.json (machine-readable: each figure
+# minutes on a 2-core machine, plus the sync scale benchmark at 1M (see BENCH_SYNC_SCALE).
+# Writes bench/results/latest.json (machine-readable: each figure
 # with its floor and ratio where one applies, the date, the commit, nproc) and
 # bench/results/latest.md (markdown tables). See docs/performance.md.
 #
@@ -8,7 +9,8 @@
 #   BENCH_QUICK=1 scripts/bench.sh   # smaller counts, for trying the script itself
 #
 # Environment: BENCH_BUILD_DIR (default build/bench), BENCH_JOBS (default 2), BENCH_ROUNDS (7),
-# BENCH_CALLS (2000), BENCH_ENCODINGS (sdk-default,identity,gzip).
+# BENCH_CALLS (2000), BENCH_ENCODINGS (sdk-default,identity,gzip), BENCH_SYNC_SCALE (the sync
+# scale benchmark's feed: 1000000, which takes 15-30 minutes here; 100000 in the quick mode).
 # Benchmarks are not tests: nothing here is run by ctest or CI.
 set -euo pipefail
 
@@ -37,20 +39,21 @@ if command -v ccache >/dev/null 2>&1; then
   export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$ROOT")}"
 fi
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFALCON_BUILD_BENCH=ON \
-  -DFALCON_BUILD_TESTS=OFF -DFALCON_BUILD_EXAMPLES=OFF -DFALCON_BUILD_TOOLS=OFF \
+  -DFALCON_BUILD_TESTS=OFF -DFALCON_BUILD_EXAMPLES=OFF -DFALCON_BUILD_TOOLS=ON \
   "${launcher[@]}" >"$RAW/configure.log"
 TARGETS=(bench_client bench_e2e bench_decode bench_sdk bench_threads bench_emulator_rps bench_sync
-         bench_page_encoding bench_emulator_scale bench_emulator_state bench_tls)
+         bench_page_encoding bench_emulator_scale bench_emulator_state bench_tls
+         falcon-ioc falcon-emulator)
 ninja -C "$BUILD" -j"$JOBS" "${TARGETS[@]}"
 B="$BUILD/bench"
 
 if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   ROUNDS=2 CALLS=500 PAGE_SMALL=2000 PAGE_LARGE=5000 BULK=5000 THREAD_CALLS=1000 SYNC=2000
-  SDK_MIN_TIME=0.05 SECS=1 TLS_ROUNDS=2 TLS_CALLS=100 TLS_IMPORT=2000
+  SDK_MIN_TIME=0.05 SECS=1 TLS_ROUNDS=2 TLS_CALLS=100 TLS_IMPORT=2000 SYNC_SCALE=100000
 else
   ROUNDS="${BENCH_ROUNDS:-7}" CALLS="${BENCH_CALLS:-2000}" PAGE_SMALL=10000 PAGE_LARGE=100000
   BULK=100000 THREAD_CALLS=4000 SYNC=100000 SDK_MIN_TIME=0.5 SECS=2
-  TLS_ROUNDS=5 TLS_CALLS=500 TLS_IMPORT=20000
+  TLS_ROUNDS=5 TLS_CALLS=500 TLS_IMPORT=20000 SYNC_SCALE="${BENCH_SYNC_SCALE:-1000000}"
 fi
 ENCODINGS="${BENCH_ENCODINGS:-sdk-default,identity,gzip}"
 
@@ -101,6 +104,11 @@ step "bench_tls: indicator_get and indicator_create over HTTPS and HTTP, libcurl
 
 step "bench_sync: sync of $SYNC indicators"
 "$B/bench_sync" "$SYNC" | tee "$RAW/sync.txt"
+
+step "sync_scale: falcon-ioc sync of $SYNC_SCALE indicators against falcon-emulator (processes)"
+python3 bench/sync_scale.py --cli "$BUILD/tools/cli/falcon-ioc" \
+  --emulator "$BUILD/tools/emulator/falcon-emulator" --n "$SYNC_SCALE" \
+  --json "$RAW/sync_scale.json" | tee "$RAW/sync_scale.txt"
 
 # ---- emulator benchmarks (issue 8) --------------------------------------------------------
 # The emulator's own benchmarks go here: add their command lines below, each writing its
