@@ -710,13 +710,22 @@ std::optional<Problem> json_into(const Field& f, const json& v, std::optional<js
   return std::nullopt;
 }
 
+// In place: the first of each repeated item stays, in order.
 void dedupe(std::vector<std::string>& v) {
-  std::vector<std::string> out;
-  out.reserve(v.size());
-  for (auto& s : v) {
-    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const auto end = v.begin() + static_cast<std::ptrdiff_t>(kept);
+    if (std::find(v.begin(), end, v[i]) != end) continue;
+    if (kept != i) v[kept] = std::move(v[i]);
+    ++kept;
   }
-  v = std::move(out);
+  v.resize(kept);
+}
+
+void lower_in_place(std::string& s) {
+  for (auto& ch : s) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch | 0x20);
+  }
 }
 
 std::optional<Problem> check_text(const Field& f, const std::string& s) {
@@ -743,7 +752,7 @@ std::optional<Problem> normalize_field(const Row& r, IndicatorSpec& spec,
           if (f.values == Enum::type) return std::nullopt;  // with the value, in normalize()
           if (auto why = check_enum(f.values, *m, lookup))
             return Problem{std::string(f.key), *m, *why};
-          *m = internal::lower(*m);
+          lower_in_place(*m);
           return std::nullopt;
         }
         case Kind::timestamp: {
@@ -766,15 +775,16 @@ std::optional<Problem> normalize_field(const Row& r, IndicatorSpec& spec,
     } else if constexpr (std::is_same_v<M, std::optional<std::vector<std::string>>>) {
       for (std::size_t i = 0; i < m->size(); ++i) {
         std::string& item = (*m)[i];
-        const std::string at = std::string(f.key) + "[" + std::to_string(i) + "]";
-        if (auto bad = check_utf8(item)) return Problem{at, item, "is " + *bad};
+        // Built only for a problem: this runs for every item of every feed entry.
+        const auto at = [&] { return std::string(f.key) + "[" + std::to_string(i) + "]"; };
+        if (auto bad = check_utf8(item)) return Problem{at(), item, "is " + *bad};
         if (f.kind == Kind::enum_list) {
-          if (auto why = check_enum(f.values, item, lookup)) return Problem{at, item, *why};
-          item = internal::lower(item);
+          if (auto why = check_enum(f.values, item, lookup)) return Problem{at(), item, *why};
+          lower_in_place(item);
         } else if (f.kind == Kind::id_list) {
           if (!is_hex_of(item, 32))
-            return Problem{at, item, "a host group id is 32 hex characters"};
-          item = internal::lower(item);
+            return Problem{at(), item, "a host group id is 32 hex characters"};
+          lower_in_place(item);
         }
       }
       dedupe(*m);

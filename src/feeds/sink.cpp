@@ -105,9 +105,14 @@ void trim_fields(IndicatorSpec& s) {
       auto& m = r.spec(s);
       using M = std::decay_t<decltype(m)>;
       if (!m || r.field.kind == rules::Kind::free_text) return;
+      // Copies only what needs trimming: this runs for every field of every entry.
       if constexpr (std::is_same_v<M, std::optional<std::string>>) {
-        *m = std::string(trim(*m));
+        if (const auto t = trim(*m); t.size() != m->size()) *m = std::string(t);
       } else if constexpr (std::is_same_v<M, std::optional<std::vector<std::string>>>) {
+        const bool clean = std::all_of(m->begin(), m->end(), [](const std::string& item) {
+          return !item.empty() && trim(item).size() == item.size();
+        });
+        if (clean) return;
         std::vector<std::string> items;
         for (const auto& item : *m) {
           if (auto t = trim(item); !t.empty()) items.emplace_back(t);
@@ -152,12 +157,13 @@ bool Sink::add(IndicatorSpec spec, std::size_t line, bool retire) {
     error(line, "value", "", "value is empty");
     return true;
   }
-  const IndicatorSpec as_given = spec;
+  // The row's type and value as given (normalize() rewrites them), for a failure's names.
+  const std::string given_type = spec.type.value_or(""), given_value = *spec.value;
   if (auto p = rules::normalize(spec, o_.lookup)) {
     // Another field failed: the indicator the row names is still known, and kept by sync.
     std::vector<rules::TypedValue> names;
     if (p->field != "type" && p->field != "value") {
-      names = names_of(as_given.type.value_or(""), as_given.value.value_or(""), o_.lookup);
+      names = names_of(given_type, given_value, o_.lookup);
     }
     error(line, p->field, p->value, p->reason, std::move(names));
     return true;
