@@ -5,6 +5,7 @@
 #include "cli.hpp"
 #include "falcon/indicators.hpp"
 #include "output.hpp"
+#include "sources/sources.hpp"
 
 namespace falcon_cli {
 
@@ -104,8 +105,12 @@ std::unique_ptr<std::ofstream> open_journal(const std::string& path) {
 
 }  // namespace
 
-int cmd_import(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d) {
-  falcon::IOC ioc(make_config(g));
+int cmd_import(const Global& g, const std::vector<std::string>& args, const FeedDefaults& d,
+               const SourceOpts& src) {
+  const falcon::Config config = make_config(g);
+  // URLs, TAXII and MISP become local files here (docs/sources.md).
+  auto in = sources::resolve(config, args, src, d.format);
+  falcon::IOC ioc(config);
   const auto allow = g.allow();
   feeds::ReadOptions ro = d.read_options();
   ro.lookup = falcon::rules::api_lookup(ioc.client());
@@ -115,9 +120,10 @@ int cmd_import(const Global& g, const std::vector<std::string>& files, const Fee
   std::size_t created = 0, failed = 0, bad = 0, skipped = 0;
   bool fatal = false;
   Progress bar(!g.quiet, "import", 0);
-  for (const auto& file : files) {
+  for (std::size_t n = 0; n < in.paths.size(); ++n) {
+    const std::string& file = in.names[n];
     auto summary = feeds::read_file(
-        path_of(file), ro,
+        path_of(in.paths[n]), ro,
         [&](std::vector<feeds::FeedEntry>& batch) {
           if (g_interrupted) return false;
           json items = json::array();
@@ -182,13 +188,17 @@ int cmd_import(const Global& g, const std::vector<std::string>& files, const Fee
     std::cerr << "interrupted: " << created << " created before the stop; nothing half-sent\n";
     return kError;
   }
+  // Rejected rows would be rejected again: only a failed write or read is retried next time.
+  if (failed == 0 && !fatal) in.commit();
   if (failed == 0 && bad == 0 && !fatal) return kOk;
   return created > 0 ? kPartial : kError;
 }
 
-int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d,
-             const SyncOpts& s) {
-  falcon::IOC ioc(make_config(g));
+namespace {
+
+int sync_inputs(const Global& g, const falcon::Config& config, const sources::Inputs& in,
+                const FeedDefaults& d, const SyncOpts& s) {
+  falcon::IOC ioc(config);
   fsy::Options so;
   so.source = d.source;
   if (!s.scope.empty()) so.scope = s.scope;
@@ -201,9 +211,10 @@ int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedD
   ro.batch_size = 10'000;
   std::vector<feeds::FeedEntry> entries;
   bool empty = true;
-  for (const auto& file : files) {
+  for (std::size_t n = 0; n < in.paths.size(); ++n) {
+    const std::string& file = in.names[n];
     auto summary = feeds::read_file(
-        path_of(file), ro,
+        path_of(in.paths[n]), ro,
         [&](std::vector<feeds::FeedEntry>& batch) {
           for (auto& e : batch) entries.push_back(std::move(e));
           return !g_interrupted;
@@ -238,6 +249,21 @@ int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedD
   if (!d.comment.empty()) bo.comment = d.comment;
   auto journal = open_journal(s.journal);
   return apply_plan(ioc, plan, g, bo, journal.get(), failures);
+}
+
+}  // namespace
+
+int cmd_sync(const Global& g, const std::vector<std::string>& args, const FeedDefaults& d,
+             const SyncOpts& s, const SourceOpts& src) {
+  const falcon::Config config = make_config(g);
+  // URLs, TAXII and MISP become local files here (docs/sources.md); an unchanged feed (304)
+  // plans nothing.
+  auto in = sources::resolve(config, args, src, d.format);
+  if (in.unchanged) return kOk;
+  const int rc = sync_inputs(g, config, in, d, s);
+  // A dry run or a run with failures keeps the old state, so the next run reads it all again.
+  if (rc == kOk && !s.dry_run) in.commit();
+  return rc;
 }
 
 int cmd_undo(const Global& g, const std::string& journal_path, const SyncOpts& s,
