@@ -24,7 +24,12 @@ using nlohmann::json;
 /// An httplib::Server on 127.0.0.1 and a free port, run on its own thread.
 class Loopback {
  public:
-  Loopback() = default;
+  /// Plain HTTP, or HTTPS with `cert`/`key` (PEM files).
+  explicit Loopback(const std::string& cert = "", const std::string& key = "")
+      : owned_(cert.empty() ? std::make_unique<httplib::Server>()
+                            : std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str())),
+        srv_(*owned_),
+        scheme_(cert.empty() ? "http" : "https") {}
   Loopback(const Loopback&) = delete;
   Loopback& operator=(const Loopback&) = delete;
   virtual ~Loopback() { stop(); }
@@ -39,11 +44,13 @@ class Loopback {
     srv_.stop();
     if (thread_.joinable()) thread_.join();
   }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
   std::string origin() const { return "127.0.0.1:" + std::to_string(port_); }
 
  protected:
-  httplib::Server srv_;
+  std::unique_ptr<httplib::Server> owned_;
+  httplib::Server& srv_;
+  std::string scheme_;
   int port_ = 0;
   std::thread thread_;
 };
@@ -54,7 +61,8 @@ class FeedServer : public Loopback {
  public:
   enum class Mode { normal, html, status500, truncated, redirect_http, redirect_loop, json_type };
 
-  FeedServer() {
+  explicit FeedServer(const std::string& cert = "", const std::string& key = "")
+      : Loopback(cert, key) {
     srv_.Get(R"(/feeds/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> lock(mu_);
       ++requests;

@@ -189,6 +189,53 @@ TEST_F(Sources, AFeedUrlThatMisbehavesRemovesNothing) {
   EXPECT_EQ(state_files(), 0u);
 }
 
+// Over real TLS: a certificate the client does not trust is refused; with its CA it is read.
+TEST_F(Sources, AFeedUrlOverTlsIsVerified) {
+  const std::string dir = dir_.path();
+  const std::string cert = dir + "/localhost.pem", key = dir + "/localhost-key.pem";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+      "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  seed(3, "daily");
+  FeedServer feed(cert, key);
+  feed.set_feed("type,value\ndomain," + domain(0) + "\ndomain," + domain(1) + "\n");
+  const std::string url = feed.url() + "/feeds/daily.csv";
+  ASSERT_EQ(url.rfind("https://", 0), 0u);
+
+  auto untrusted = cli({"sync", url, "--source", "daily"});
+  EXPECT_EQ(untrusted.rc, 1);
+  EXPECT_NE(untrusted.err.find("certificate"), std::string::npos) << untrusted.err;
+  EXPECT_EQ(values("daily").size(), 3u);
+
+  auto trusted = cli({"sync", url, "--source", "daily", "--feed-ca-bundle", cert});
+  EXPECT_EQ(trusted.rc, 0) << trusted.err;
+  EXPECT_EQ(values("daily"), (std::set<std::string>{domain(0), domain(1)}));
+}
+
+TEST_F(Sources, HelpListsTheSources) {
+  auto top = run({"--help"}, false);
+  EXPECT_EQ(top.rc, 0);
+  EXPECT_NE(top.out.find("TAXII 2.1 collections"), std::string::npos) << top.out;
+  EXPECT_NE(top.out.find("MISP feeds"), std::string::npos) << top.out;
+  auto import = run({"import", "--help"}, false);
+  for (const char* flag : {"--taxii", "--collection", "--incremental", "--misp", "--misp-tag",
+                           "--mapping", "--state-dir", "--max-feed-bytes"}) {
+    EXPECT_NE(import.out.find(flag), std::string::npos) << flag;
+  }
+  auto sync = run({"sync", "--help"}, false);
+  EXPECT_NE(sync.out.find("--taxii-max-pages"), std::string::npos);
+  EXPECT_EQ(sync.out.find("--incremental"), std::string::npos);
+  // --incremental without --taxii, --collection without --taxii: usage errors.
+  auto lone = run({"import", "--incremental", dir_.file("f.txt", "x.example.com\n")});
+  EXPECT_EQ(lone.rc, 2);
+  EXPECT_NE(lone.err.find("--incremental reads a TAXII collection"), std::string::npos);
+  auto nothing = run({"sync", "--source", "x"});
+  EXPECT_EQ(nothing.rc, 2);
+  EXPECT_NE(nothing.err.find("give feed files or URLs"), std::string::npos) << nothing.err;
+}
+
 // ---- TAXII 2.1 --------------------------------------------------------------------------------
 
 class Taxii : public Sources {

@@ -57,6 +57,10 @@ void SourceOpts::add_to(CLI::App* c, bool import) {
   c->add_option("--state-dir", state_dir,
                 "Where sources keep ETags and checkpoints (default "
                 "${XDG_STATE_HOME:-~/.local/state}/falcon-ioc)");
+  c->add_option("--feed-ca-bundle", ca_bundle,
+                "PEM file of the CAs that verify feed, TAXII and MISP servers (default: the "
+                "system store), e.g. an internal CA")
+      ->check(CLI::ExistingFile);
   c->add_option("--max-feed-bytes", max_feed_bytes,
                 "Largest feed fetched from a URL, MISP event or manifest (bytes)")
       ->capture_default_str()
@@ -188,7 +192,7 @@ Inputs resolve(const falcon::Config& config, const std::vector<std::string>& fil
     s.total_timeout = std::chrono::seconds(o.feed_timeout);
     s.proxy = config.proxy;
     s.ssl_verify = config.ssl_verify;
-    s.ca_bundle = config.ca_bundle;
+    s.ca_bundle = o.ca_bundle.empty() ? config.ca_bundle : o.ca_bundle;
     s.max_bytes = o.max_feed_bytes;
     s.user_agent = config.user_agent.empty() ? "falcon-ioc" : config.user_agent;
     const char* tmp = std::getenv("TMPDIR");

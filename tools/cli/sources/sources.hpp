@@ -25,6 +25,7 @@ struct SourceOpts {
   bool misp_unpublished = false;
   bool incremental = false;  ///< import only
   std::string mapping, state_dir;
+  std::string ca_bundle;  ///< replaces the SDK's CA setting for the sources' servers
   std::size_t max_feed_bytes = std::size_t{1} << 30;
   std::size_t feed_timeout = 300;  ///< seconds
   std::size_t taxii_page_size = 1000, taxii_max_pages = 10'000, taxii_max_objects = 1'000'000;
