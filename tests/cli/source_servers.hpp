@@ -8,6 +8,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -59,7 +60,16 @@ class Loopback {
 /// with it; If-None-Match with the current ETag answers 304.
 class FeedServer : public Loopback {
  public:
-  enum class Mode { normal, html, status500, truncated, redirect_http, redirect_loop, json_type };
+  enum class Mode {
+    normal,
+    html,
+    status500,
+    truncated,
+    redirect_http,
+    redirect_loop,
+    json_type,
+    stall,  // sends half the body, then waits until release() (or the server stops)
+  };
 
   explicit FeedServer(const std::string& cert = "", const std::string& key = "")
       : Loopback(cert, key) {
@@ -83,6 +93,22 @@ class FeedServer : public Loopback {
           res.status = 302;
           res.set_header("Location", "https://127.0.0.1:1/feeds/x.csv");
           return;
+        case Mode::stall: {
+          const std::string body = body_;
+          res.set_content_provider(
+              body.size(), "text/csv",
+              [this, body](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                if (offset == 0) {
+                  sink.write(body.data(), body.size() / 2);
+                  ++stalls;
+                  std::unique_lock<std::mutex> wait(stall_mu_);
+                  stall_cv_.wait(wait, [this] { return released_; });
+                  return false;
+                }
+                return false;
+              });
+          return;
+        }
         case Mode::truncated: {
           const std::string body = body_;
           // Announces more than it sends, then drops the connection.
@@ -112,6 +138,18 @@ class FeedServer : public Loopback {
     start();
   }
 
+  ~FeedServer() override {
+    release();
+    stop();
+  }
+
+  /// Ends every stalled reply.
+  void release() {
+    std::lock_guard<std::mutex> lock(stall_mu_);
+    released_ = true;
+    stall_cv_.notify_all();
+  }
+
   void set_feed(const std::string& body, const std::string& type = "text/csv") {
     std::lock_guard<std::mutex> lock(mu_);
     body_ = body;
@@ -123,9 +161,12 @@ class FeedServer : public Loopback {
     mode_ = m;
   }
 
-  std::atomic<int> requests{0}, not_modified{0};
+  std::atomic<int> requests{0}, not_modified{0}, stalls{0};
 
  private:
+  std::mutex stall_mu_;
+  std::condition_variable stall_cv_;
+  bool released_ = false;
   std::mutex mu_;
   std::string body_, type_ = "text/csv";
   int version_ = 0;

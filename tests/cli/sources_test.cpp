@@ -4,6 +4,7 @@
 // emulator holds, what was written, and what the state dir kept. The hostile-server tests check
 // each bound: exit 1, a message naming the server and the rule, nothing removed.
 #include <dirent.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <map>
@@ -212,6 +213,24 @@ TEST_F(Sources, AFeedUrlOverTlsIsVerified) {
   auto trusted = cli({"sync", url, "--source", "daily", "--feed-ca-bundle", cert});
   EXPECT_EQ(trusted.rc, 0) << trusted.err;
   EXPECT_EQ(values("daily"), (std::set<std::string>{domain(0), domain(1)}));
+}
+
+TEST_F(Sources, CtrlCDuringAFetchStopsItAndRemovesNothing) {
+  seed(3, "daily");
+  FeedServer feed;
+  feed.set_feed("type,value\n" + std::string(4000, '#') + "\n");
+  feed.set_mode(FeedServer::Mode::stall);
+  const pid_t pid = spawn(
+      {"sync", feed.url() + "/feeds/daily.csv", "--source", "daily", "--state-dir", state_dir()});
+  // Wait (bounded) until the server has sent half the body and holds the rest.
+  for (int i = 0; i < 10'000 && feed.stalls == 0; ++i) usleep(1000);
+  ASSERT_EQ(feed.stalls, 1);
+  kill(pid, SIGINT);
+  auto r = finish(pid);
+  EXPECT_EQ(r.rc, 1) << r.err;
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+  EXPECT_EQ(values("daily").size(), 3u);
+  EXPECT_EQ(state_files(), 0u);
 }
 
 TEST_F(Sources, HelpListsTheSources) {

@@ -82,6 +82,11 @@ extern "C" std::size_t on_body(char* data, std::size_t size, std::size_t n, void
   return len;
 }
 
+extern "C" int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancel = static_cast<const std::atomic<bool>*>(user);
+  return cancel && cancel->load() ? 1 : 0;
+}
+
 extern "C" std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t len = size * n;
@@ -162,6 +167,11 @@ FetchReply get_once(const std::string& url, const std::vector<std::string>& head
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  if (s.cancel) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, s.cancel);
+  }
   const CURLcode rc = curl_easy_perform(c);
   const std::string where = origin_of(url);
   if (t.over_cap) {
@@ -169,6 +179,7 @@ FetchReply get_once(const std::string& url, const std::vector<std::string>& head
                       " bytes; nothing read from it");
   }
   if (t.write_failed) throw SourceError("cannot write the spool file for " + where);
+  if (rc == CURLE_ABORTED_BY_CALLBACK) throw SourceError(where + ": interrupted");
   if (rc == CURLE_PARTIAL_FILE) {
     throw SourceError(where + ": the transfer was cut short (" + std::to_string(t.bytes) +
                       " bytes received, fewer than the server announced); nothing read from it");

@@ -3,6 +3,7 @@
 // redirects followed by hand and only to https. Every byte of a reply is untrusted.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -27,6 +28,8 @@ struct FetchSettings {
   std::size_t max_bytes = std::size_t{1} << 30;
   std::string user_agent = "falcon-ioc";
   int max_redirects = 5;
+  /// Set (by Ctrl-C) to abandon a transfer at once; nullptr: never.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// One reply. Header names are lower-cased; a repeated header keeps its last value.

@@ -195,6 +195,7 @@ Inputs resolve(const falcon::Config& config, const std::vector<std::string>& fil
     s.ca_bundle = o.ca_bundle.empty() ? config.ca_bundle : o.ca_bundle;
     s.max_bytes = o.max_feed_bytes;
     s.user_agent = config.user_agent.empty() ? "falcon-ioc" : config.user_agent;
+    s.cancel = &g_interrupted;
     const char* tmp = std::getenv("TMPDIR");
     std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/falcon-ioc-spool-XXXXXX";
     if (!::mkdtemp(tmpl.data())) throw SourceError("cannot create a spool dir in " + tmpl);
