@@ -81,6 +81,16 @@ void add_stix_object(const json& j, std::size_t line, Sink& sink) {
       return fail("valid_until", until->dump(), "must be a timestamp string");
     base.expiration = until->get<std::string>();
   }
+  // Custom properties a producer (falcon-ioc's TAXII source, after its mapping) sets per
+  // object; the rulebook judges them like any other field.
+  const std::pair<const char*, std::optional<std::string>*> custom[] = {
+      {"x_falcon_action", &base.action}, {"x_falcon_severity", &base.severity}};
+  for (const auto& [key, field] : custom) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) continue;
+    if (!it->is_string()) return fail(key, it->dump(), "must be a string");
+    *field = it->get<std::string>();
+  }
   auto labels = j.find("labels");
   if (labels != j.end() && labels->is_array()) {
     std::vector<std::string> tags;

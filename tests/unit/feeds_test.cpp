@@ -271,6 +271,31 @@ TEST(FeedStix, BundleObjects) {
   EXPECT_EQ(issue_on(r, 4)->field, "pattern");
 }
 
+TEST(FeedStix, FalconCustomPropertiesSetActionAndSeverity) {
+  const std::string bundle = R"({"type":"bundle","objects":[
+    {"type":"indicator","pattern":"[domain-name:value = 'a.example']",
+     "x_falcon_action":"prevent_no_ui","x_falcon_severity":"critical"},
+    {"type":"indicator","pattern":"[domain-name:value = 'b.example']","x_falcon_severity":"huge"},
+    {"type":"indicator","pattern":"[domain-name:value = 'c.example']","x_falcon_action":3}
+  ]})";
+  feeds::ReadOptions o;
+  o.defaults.action = "detect";
+  o.defaults.severity = "low";
+  o.lookup = [](falcon::rules::Enum e, std::string_view v) -> std::optional<bool> {
+    return falcon::rules::is_known(e, v);
+  };
+  std::istringstream in(bundle);
+  auto r = feeds::read_all(in, o);
+  ASSERT_EQ(r.entries.size(), 1u);
+  EXPECT_EQ(*r.entries[0].spec.action, "prevent_no_ui");
+  EXPECT_EQ(*r.entries[0].spec.severity, "critical");
+  // The rulebook judges them like any other field; the indicator they belong to is named.
+  ASSERT_EQ(r.issues.size(), 2u);
+  EXPECT_EQ(r.issues[0].field, "severity");
+  EXPECT_EQ(r.issues[1].field, "x_falcon_action");
+  EXPECT_EQ(r.issues[1].names.at(0).value, "c.example");
+}
+
 TEST(FeedStix, BadFieldsAfterThePatternNameTheIndicator) {
   const std::string bundle = R"({"objects":[
     {"type":"indicator","pattern":"[domain-name:value = 'a.example']","revoked":"yes"},

@@ -10,6 +10,7 @@
 
 #include "falcon/falcon.hpp"
 #include "options.hpp"
+#include "sources/sources.hpp"
 
 namespace falcon_cli {
 
@@ -49,9 +50,11 @@ int cmd_processes(const Global& g, const std::string& type, const std::string& v
 int cmd_types(const Global& g, const std::string& which);
 
 // feed commands (commands_feeds.cpp)
-int cmd_import(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d);
-int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d,
-             const SyncOpts& s);
+// `args` are files, '-' or feed URLs; `src` adds --taxii and --misp (sources/sources.hpp).
+int cmd_import(const Global& g, const std::vector<std::string>& args, const FeedDefaults& d,
+               const SourceOpts& src);
+int cmd_sync(const Global& g, const std::vector<std::string>& args, const FeedDefaults& d,
+             const SyncOpts& s, const SourceOpts& src);
 int cmd_undo(const Global& g, const std::string& journal, const SyncOpts& s,
              const std::string& comment);
 

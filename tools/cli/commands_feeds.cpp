@@ -10,6 +10,7 @@
 #include "cli.hpp"
 #include "falcon/indicators.hpp"
 #include "output.hpp"
+#include "sources/sources.hpp"
 
 namespace falcon_cli {
 
@@ -147,8 +148,12 @@ std::unique_ptr<std::ofstream> open_journal(const std::string& path) {
 
 }  // namespace
 
-int cmd_import(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d) {
-  falcon::IOC ioc(make_config(g));
+int cmd_import(const Global& g, const std::vector<std::string>& args, const FeedDefaults& d,
+               const SourceOpts& src) {
+  const falcon::Config config = make_config(g);
+  // URLs, TAXII and MISP become local files here (docs/sources.md).
+  auto in = sources::resolve(config, args, src, d.format);
+  falcon::IOC ioc(config);
   const auto allow = g.allow();
   feeds::ReadOptions ro = d.read_options();
   ro.lookup = falcon::rules::api_lookup(ioc.client());
@@ -158,9 +163,10 @@ int cmd_import(const Global& g, const std::vector<std::string>& files, const Fee
   std::size_t created = 0, failed = 0, bad = 0, skipped = 0;
   bool fatal = false;
   Progress bar(!g.quiet, "import", 0);
-  for (const auto& file : files) {
+  for (std::size_t n = 0; n < in.paths.size(); ++n) {
+    const std::string& file = in.names[n];
     auto summary = feeds::read_file(
-        path_of(file), ro,
+        path_of(in.paths[n]), ro,
         [&](std::vector<feeds::FeedEntry>& batch) {
           if (g_interrupted) return false;
           json items = json::array();
@@ -233,13 +239,17 @@ int cmd_import(const Global& g, const std::vector<std::string>& files, const Fee
     std::cerr << "interrupted: " << created << " created before the stop; nothing half-sent\n";
     return kError;
   }
+  // Rejected rows would be rejected again: only a failed write or read is retried next time.
+  if (failed == 0 && !fatal) in.commit();
   if (failed == 0 && bad == 0 && !fatal) return kOk;
   return created > 0 ? kPartial : kError;
 }
 
-int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedDefaults& d,
-             const SyncOpts& s) {
-  falcon::IOC ioc(make_config(g));
+namespace {
+
+int sync_inputs(const Global& g, const falcon::Config& config, const sources::Inputs& in,
+                const FeedDefaults& d, const SyncOpts& s) {
+  falcon::IOC ioc(config);
   fsy::Options so;
   so.source = d.source;
   if (!s.scope.empty()) so.scope = s.scope;
@@ -254,7 +264,8 @@ int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedD
   // The feed is read twice (fingerprints, then the writes), so stdin is spooled to a file.
   std::vector<std::string> paths;
   std::vector<Spool> spools;
-  for (const auto& file : files) {
+  spools.reserve(in.paths.size());
+  for (const auto& file : in.paths) {
     if (file == "-") {
       spools.emplace_back(std::cin);
       paths.push_back(spools.back().path());
@@ -268,8 +279,8 @@ int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedD
   const fsy::FeedReader reader = [&](const feeds::BatchCallback& on_batch,
                                      const feeds::IssueCallback& on_issue) {
     feeds::ReadSummary total;
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      reading = files[i];
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      reading = in.names[i];
       // The reader's own issues are rows that failed (duplicates are stream()'s to find).
       feeds::IssueCallback row_failed;
       if (on_issue) {
@@ -292,7 +303,7 @@ int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedD
       if (one.fatal) {
         // A feed read only in part would remove what it did not reach: the plan stops here.
         total.fatal = one.fatal;
-        fatal_file = files[i];
+        fatal_file = in.names[i];
         return total;
       }
     }
@@ -364,6 +375,21 @@ int cmd_sync(const Global& g, const std::vector<std::string>& files, const FeedD
   if (r.stopped) return kError;
   if (r.failed == 0 && !failures) return kOk;
   return r.written > 0 || failures ? kPartial : kError;
+}
+
+}  // namespace
+
+int cmd_sync(const Global& g, const std::vector<std::string>& args, const FeedDefaults& d,
+             const SyncOpts& s, const SourceOpts& src) {
+  const falcon::Config config = make_config(g);
+  // URLs, TAXII and MISP become local files here (docs/sources.md); an unchanged feed (304)
+  // plans nothing.
+  auto in = sources::resolve(config, args, src, d.format);
+  if (in.unchanged) return kOk;
+  const int rc = sync_inputs(g, config, in, d, s);
+  // A dry run or a run with failures keeps the old state, so the next run reads it all again.
+  if (rc == kOk && !s.dry_run) in.commit();
+  return rc;
 }
 
 int cmd_undo(const Global& g, const std::string& journal_path, const SyncOpts& s,

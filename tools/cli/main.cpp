@@ -173,7 +173,10 @@ int main(int argc, char** argv) {
       "falcon-ioc: manage CrowdStrike Falcon custom IOCs, import feeds and keep them in "
       "sync.\n\nCredentials come from FALCON_CLIENT_ID / FALCON_CLIENT_SECRET (and "
       "FALCON_BASE_URL, FALCON_MEMBER_CID) or from --credentials FILE (KEY=VALUE lines, "
-      "mode 600); never from a flag.\nExit codes: 0 done, 1 error, 2 usage, 3 partial "
+      "mode 600); never from a flag.\nFeed sources (import, sync; docs/sources.md): files, "
+      "https:// feed URLs (conditional requests, state in --state-dir), TAXII 2.1 collections "
+      "(--taxii API_ROOT --collection ID), MISP feeds (--misp URL_OR_DIR).\nExit codes: 0 done, 1 "
+      "error, 2 usage, 3 partial "
       "(some rows failed), 4 refused by a safety guard (nothing written)."};
   app.require_subcommand(1);
   // Options may follow the subcommand: what a subcommand does not know goes to the main app.
@@ -187,6 +190,9 @@ int main(int argc, char** argv) {
       "  falcon-ioc import feed.csv --source acme --comment 'daily load'\n"
       "  falcon-ioc sync feed.csv --source acme --on-missing expire --dry-run\n"
       "  falcon-ioc export --filter \"source:'acme'\" --format csv > acme.csv\n"
+      "  falcon-ioc sync https://intel.example.com/feeds/daily.csv --source daily\n"
+      "  falcon-ioc sync --taxii https://taxii.example.com/api1/ --collection ID --source octi\n"
+      "  falcon-ioc import --misp https://misp.example.com/feed/ --source misp\n"
       "Options may come before or after the command.");
   Global g;
   g.add_to(&app);
@@ -233,17 +239,20 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> import_files;
   FeedDefaults import_d;
+  SourceOpts import_src;
   auto* import = app.add_subcommand("import", "Create every indicator of feed files (bulk)");
-  import
-      ->add_option("files", import_files,
-                   "Feed files (CSV, JSON, NDJSON, text, STIX 2.1; '-' reads stdin)")
-      ->required();
+  import->add_option("files", import_files,
+                     "Feed files or https:// URLs (CSV, JSON, NDJSON, text, STIX 2.1; '-' reads "
+                     "stdin)");
+  import_src.add_to(import, true);
   import->add_option("--source", import_d.source, "Source for rows without one");
   import_d.add_to(import);
   import->footer(
       "Examples:\n  falcon-ioc import feed.csv --source acme\n"
       "  falcon-ioc import hashes.txt --action prevent --severity high "
-      "--platforms windows");
+      "--platforms windows\n"
+      "  falcon-ioc import --taxii https://taxii.example.com/api1/ --collection ID "
+      "--source octi --incremental");
 
   SearchOpts export_o;
   auto* exp = app.add_subcommand("export", "Stream every matching indicator (CSV by default)");
@@ -259,8 +268,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> sync_files;
   FeedDefaults sync_d;
   SyncOpts sync_o;
+  SourceOpts sync_src;
   auto* sync = app.add_subcommand("sync", "Make the indicators of --source match feed files");
-  sync->add_option("files", sync_files, "Feed files ('-' reads stdin)")->required();
+  sync->add_option("files", sync_files, "Feed files or https:// URLs ('-' reads stdin)");
+  sync_src.add_to(sync, false);
   sync->add_option("--source", sync_d.source, "The feed's name (its scope: source:'NAME')")
       ->required();
   sync->add_option("--on-missing", sync_o.on_missing, "delete, expire or keep")
@@ -360,9 +371,9 @@ int main(int argc, char** argv) {
       if (search->parsed()) return cmd_search(g, search_o, false);
       if (update->parsed()) return cmd_update(g, update_id, update_f);
       if (del->parsed()) return cmd_delete(g, delete_ids, delete_comment);
-      if (import->parsed()) return cmd_import(g, import_files, import_d);
+      if (import->parsed()) return cmd_import(g, import_files, import_d, import_src);
       if (exp->parsed()) return cmd_search(g, export_o, true);
-      if (sync->parsed()) return cmd_sync(g, sync_files, sync_d, sync_o);
+      if (sync->parsed()) return cmd_sync(g, sync_files, sync_d, sync_o, sync_src);
       if (undo->parsed()) return cmd_undo(g, undo_file, undo_o, undo_comment);
       if (agg->parsed()) return cmd_aggregate(g, agg_field, agg_filter, agg_size);
       if (devices->parsed()) return cmd_devices(g, dev_type, dev_value);
