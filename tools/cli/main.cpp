@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.hpp"
+#include "credentials.hpp"
 
 namespace falcon_cli {
 
@@ -38,11 +39,14 @@ void add_guards(CLI::App* c, SyncOpts& o) {
 
 int main(int argc, char** argv) {
   using namespace falcon_cli;
+  protect_secrets_in_memory();
   CLI::App app{
       "falcon-ioc: manage CrowdStrike Falcon custom IOCs, import feeds and keep them in "
       "sync.\n\nCredentials come from FALCON_CLIENT_ID / FALCON_CLIENT_SECRET (and "
-      "FALCON_BASE_URL, FALCON_MEMBER_CID) or from --credentials FILE (KEY=VALUE lines, "
-      "mode 600); never from a flag.\nExit codes: 0 done, 1 error, 2 usage, 3 partial "
+      "FALCON_BASE_URL, FALCON_MEMBER_CID) or from a credentials file "
+      "(~/.config/falcon-ioc/credentials or --credentials FILE: KEY=VALUE lines in [profile] "
+      "sections, mode 600; --profile NAME); never from a flag.\n"
+      "Exit codes: 0 done, 1 error, 2 usage, 3 partial "
       "(some rows failed), 4 refused by a safety guard (nothing written)."};
   app.require_subcommand(1);
   app.footer(
