@@ -7,6 +7,7 @@
 
 #include "cli.hpp"
 #include "credentials.hpp"
+#include "generated_docs.hpp"
 
 namespace falcon_cli {
 
@@ -30,7 +31,8 @@ void add_guards(CLI::App* c, SyncOpts& o) {
                 "Most removals (deletes and expiries) allowed: N or P% of the scope "
                 "(default: 10% or 10, whichever is more; 100% lifts it)");
   c->add_option("--journal", o.journal,
-                "Append every applied change with its before-image to FILE (JSON lines)");
+                "Append every applied change with its before-image to FILE (JSON lines)")
+      ->type_name("FILE");
 }
 
 }  // namespace
@@ -194,6 +196,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"types", "platforms", "severities", "actions"}));
   types->footer("Example:\n  falcon-ioc types severities");
+
+  add_generated_docs(app);
 
   try {
     app.parse(argc, argv);

@@ -47,7 +47,8 @@ void Global::add_to(CLI::App* app) {
   app->add_flag("-q,--quiet", quiet, "No progress or summaries on stderr");
   app->add_option("--allow-list", allow_list,
                   "File of values never written as IOCs (exact values, CIDR ranges, *.domain "
-                  "suffixes), beside the built-in private/loopback/link-local/multicast ones");
+                  "suffixes), beside the built-in private/loopback/link-local/multicast ones")
+      ->type_name("FILE");
 }
 
 falcon::rules::AllowList Global::allow() const {
