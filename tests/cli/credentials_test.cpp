@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cctype>
 #include <csignal>
+#include <filesystem>
 
 #include "cli_fixture.hpp"
 
@@ -240,8 +241,12 @@ TEST_F(Credentials, OnceItHoldsASecretTheProcessCannotDumpCoreOrBeReadByItsUser)
   kill(control, SIGKILL);
   waitpid(control, nullptr, 0);
 
+  // A copy nobody can run, wherever the build tree is (a checkout under /root is not).
+  const std::string binary = dir_.path() + "/falcon-ioc";
+  std::filesystem::copy_file(FALCON_IOC_PATH, binary);
+  chmod(binary.c_str(), 0755);
   const pid_t pid = start_unprivileged(
-      {FALCON_IOC_PATH, "login"},
+      {binary, "login"},
       {"PATH=/usr/bin:/bin", "FALCON_CLIENT_ID=" + std::string(falcon_it::kClientId),
        "FALCON_CLIENT_SECRET=core-secret-" + std::to_string(getpid()), "FALCON_BASE_URL=" + url},
       cwd);
