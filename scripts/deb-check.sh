@@ -4,7 +4,9 @@
 #   2. makes a clean Debian 12 root with debootstrap and installs the packages there with apt-get
 #      (so their Depends must be right: nothing else is installed but g++, cmake and pkgconf);
 #   3. in that root: builds a consumer with find_package and one with pkg-config and runs them,
-#      and runs `falcon-emulator --help` and `falcon-ioc --help` (when the CLI is packaged).
+#      runs `falcon-emulator --help` and `falcon-ioc --help` (when the CLI is packaged), shows
+#      `man falcon-ioc` and `man falcon-emulator` (man-db is installed there for it) and checks
+#      the installed bash completion: it loads, and completes `falcon-ioc se` to `search`.
 # FALCON_DEB_BUILD (default build/deb) is the build directory; FALCON_DEB_MIRROR the archive;
 # FALCON_DEB_KEEP=1 keeps the root. Exits non-zero on any failure.
 set -euo pipefail
@@ -43,6 +45,9 @@ for d in "${debs[@]}"; do
   echo "-- $(basename "$d")"
   dpkg-deb -f "$d" Package Version Depends | sed 's/^/     /'
 done
+tools_deb=$(ls "$build"/packages/falcon-cpp-tools_*.deb)
+echo "-- man pages and completion scripts in $(basename "$tools_deb"):"
+dpkg-deb -c "$tools_deb" | grep -E 'man1/|completion' | awk '{print "     " $NF}'
 
 root="$(mktemp -d /tmp/falcon-deb-root.XXXXXX)"
 cleanup() {
@@ -68,7 +73,7 @@ cp "${debs[@]}" "$root/tmp/debs/"
 cp tests/install/CMakeLists.txt tests/install/main.cpp tests/install/pkgconfig_main.cpp \
   "$root/tmp/consumer/"
 chroot "$root" /bin/sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-  apt-get install -y -qq --no-install-recommends /tmp/debs/*.deb g++ cmake make pkgconf \
+  apt-get install -y -qq --no-install-recommends /tmp/debs/*.deb g++ cmake make pkgconf man-db \
   >/tmp/apt.log 2>&1 || { tail -n 30 /tmp/apt.log; exit 1; }'
 
 step "in the clean root"
@@ -82,8 +87,24 @@ c++ -std=c++17 -Wall -Wextra -Werror pkgconfig_main.cpp -o pc $(pkg-config --cfl
 ./pc
 ldd ./pc | grep -q "libfalcon.so.0" && echo "     linked to $(ldd ./pc | grep -o "libfalcon.so[^ ]*" | head -n 1)"
 echo "-- falcon-emulator --help"; falcon-emulator --help | head -n 2
+echo "-- man falcon-emulator"
+MANPAGER=cat MANWIDTH=80 man falcon-emulator >/tmp/man-emulator.txt
+head -n 6 /tmp/man-emulator.txt
 if command -v falcon-ioc >/dev/null; then
   echo "-- falcon-ioc --help"; falcon-ioc --help | head -n 3
+  echo "-- man falcon-ioc"
+  MANPAGER=cat MANWIDTH=80 man falcon-ioc >/tmp/man.txt
+  head -n 8 /tmp/man.txt
+  grep -q "falcon-ioc sync" /tmp/man.txt
+  warnings=$(MANPAGER=cat man --warnings -l /usr/share/man/man1/falcon-ioc.1.gz 2>&1 >/dev/null)
+  [ -z "$warnings" ] || { echo "$warnings"; exit 1; }
+  echo "-- bash completion (/usr/share/bash-completion/completions/falcon-ioc)"
+  bash -c "source /usr/share/bash-completion/completions/falcon-ioc && complete -p falcon-ioc"
+  got=$(bash -c "source /usr/share/bash-completion/completions/falcon-ioc
+    COMP_WORDS=(falcon-ioc se); COMP_CWORD=1; _falcon_ioc; echo \${COMPREPLY[*]}")
+  echo "     falcon-ioc se<TAB> -> $got"
+  [ "$got" = search ]
+  ls /usr/share/zsh/vendor-completions/_falcon-ioc /usr/share/fish/vendor_completions.d/falcon-ioc.fish
 else
   echo "-- falcon-ioc is not packaged (tools/cli not built)"
 fi

@@ -18,6 +18,8 @@ packages+=(libhowardhinnant-date-dev)
 
 # The falcon-ioc CLI parses its arguments with CLI11 (header-only).
 packages+=(libcli11-dev)
+# groff (groff-base): the CLI tests check the generated man pages with `groff -man -ww`.
+packages+=(groff-base)
 
 # Extras for scripts/test.sh's further steps: the `docs` target (API reference); clang for the
 # sanitizer passes and the libFuzzer targets, with libclang-rt-dev (libclang-rt-14-dev: the

@@ -173,3 +173,51 @@ TEST(Docs, VersionMacrosAreCMakesProjectVersion) {
                                     FALCON_CPP_VERSION_PATCH);
   EXPECT_EQ(std::string(falcon::version()), version) << "the library's own idea of its version";
 }
+
+// One emulator client in every guide: each literal FALCON_CLIENT_ID= / FALCON_CLIENT_SECRET=,
+// --client-id / --client-secret and -d client_id= / -d client_secret= value in README.md and
+// docs/*.md is the emulator's default (tools/emulator/emulator.hpp). Placeholders (`...`) and
+// variables (`$x`) are not values.
+TEST(Docs, OneEmulatorCredentialConvention) {
+  const std::string header = read_file("tools/emulator/emulator.hpp");
+  const auto default_of = [&](const std::string& member) {
+    const std::string key = "std::string " + member + " = \"";
+    const std::size_t at = header.find(key);
+    EXPECT_NE(at, std::string::npos) << member;
+    if (at == std::string::npos) return std::string();
+    const std::size_t start = at + key.size();
+    return header.substr(start, header.find('"', start) - start);
+  };
+  const std::string id = default_of("client_id"), secret = default_of("client_secret");
+  ASSERT_EQ(id, "falcon-emulator-demo");
+  ASSERT_EQ(secret, "falcon-emulator-demo-secret");
+  std::vector<std::string> pages = {"README.md"};
+  for (const char* p :
+       {"architecture", "authentication", "benchmarks", "bulk-writes", "cli", "emulator",
+        "errors-and-retries", "getting-started", "migrating-from-falconpy", "operations",
+        "packaging", "pagination", "performance", "reliability", "sync", "testing"}) {
+    pages.push_back(std::string("docs/") + p + ".md");
+  }
+  const std::vector<std::pair<std::string, bool>> keys = {
+      {"FALCON_CLIENT_ID=", false}, {"FALCON_CLIENT_SECRET=", true}, {"--client-id ", false},
+      {"--client-secret ", true},   {"-d client_id=", false},        {"-d client_secret=", true}};
+  std::size_t seen = 0;
+  for (const auto& page : pages) {
+    const std::string text = read_file(page);
+    ASSERT_FALSE(text.empty()) << page;
+    for (const auto& [key, is_secret] : keys) {
+      for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+        const std::size_t start = at + key.size();
+        const std::size_t end = text.find_first_of(" \t\n`'\")|;\\", start);
+        const std::string value = text.substr(start, end - start);
+        if (value.empty() || value[0] == '$' || value.rfind("...", 0) == 0 || value == "ID" ||
+            value == "SECRET" || value == "S") {
+          continue;
+        }
+        EXPECT_EQ(value, is_secret ? secret : id) << page << ": " << key << value;
+        ++seen;
+      }
+    }
+  }
+  EXPECT_GE(seen, 4u) << "the guides show the emulator's client somewhere";
+}

@@ -38,6 +38,14 @@ consumers() {  # PREFIX NAME
 echo "== static library"
 cmake --install "$build" --prefix "$work/static/usr" >/dev/null
 consumers "$work/static/usr" static
+if [ -x "$work/static/usr/bin/falcon-ioc" ]; then
+  echo "-- static: man pages and completion scripts installed"
+  for f in share/man/man1/falcon-ioc.1.gz share/man/man1/falcon-emulator.1.gz \
+           share/bash-completion/completions/falcon-ioc share/zsh/vendor-completions/_falcon-ioc \
+           share/fish/vendor_completions.d/falcon-ioc.fish; do
+    [ -s "$work/static/usr/$f" ] || { echo "install check: $f is not installed" >&2; exit 1; }
+  done
+fi
 echo "-- static: the examples, standalone against the installed package and emulator"
 cmake -S "$work/static/usr/share/doc/falcon-cpp/examples" -B "$work/examples" -G Ninja \
   -DCMAKE_PREFIX_PATH="$work/static/usr" "${launcher[@]}" >/dev/null

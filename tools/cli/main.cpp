@@ -9,7 +9,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.hpp"
+#include "credentials.hpp"
 #include "falcon/version.hpp"
+#include "generated_docs.hpp"
 #include "output.hpp"
 
 namespace falcon_cli {
@@ -156,7 +158,8 @@ void add_guards(CLI::App* c, SyncOpts& o) {
                 "Most removals (deletes and expiries) allowed: N or P% of the scope "
                 "(default: 10% or 10, whichever is more; 100% lifts it)");
   c->add_option("--journal", o.journal,
-                "Append every applied change with its before-image to FILE (JSON lines)");
+                "Append every applied change with its before-image to FILE (JSON lines)")
+      ->type_name("FILE");
   c->add_option("--rate-share", o.rate_share,
                 "Share of the API's request rate (6000/min per tenant, shared by every "
                 "integration) the writes may use, 0 to 1 (default 0.5; 0 does not pace)")
@@ -169,14 +172,16 @@ void add_guards(CLI::App* c, SyncOpts& o) {
 
 int main(int argc, char** argv) {
   using namespace falcon_cli;
+  protect_secrets_in_memory();
   CLI::App app{
       "falcon-ioc: manage CrowdStrike Falcon custom IOCs, import feeds and keep them in "
       "sync.\n\nCredentials come from FALCON_CLIENT_ID / FALCON_CLIENT_SECRET (and "
-      "FALCON_BASE_URL, FALCON_MEMBER_CID) or from --credentials FILE (KEY=VALUE lines, "
-      "mode 600); never from a flag.\nFeed sources (import, sync; docs/sources.md): files, "
-      "https:// feed URLs (conditional requests, state in --state-dir), TAXII 2.1 collections "
-      "(--taxii API_ROOT --collection ID), MISP feeds (--misp URL_OR_DIR).\nExit codes: 0 done, 1 "
-      "error, 2 usage, 3 partial "
+      "FALCON_BASE_URL, FALCON_MEMBER_CID) or from a credentials file "
+      "(~/.config/falcon-ioc/credentials or --credentials FILE: KEY=VALUE lines in [profile] "
+      "sections, mode 600; --profile NAME); never from a flag.\nFeed sources (import, sync; "
+      "docs/sources.md): files, https:// feed URLs (conditional requests, state in "
+      "--state-dir), TAXII 2.1 collections (--taxii API_ROOT --collection ID), MISP feeds "
+      "(--misp URL_OR_DIR).\nExit codes: 0 done, 1 error, 2 usage, 3 partial "
       "(some rows failed), 4 refused by a safety guard (nothing written)."};
   app.require_subcommand(1);
   // Options may follow the subcommand: what a subcommand does not know goes to the main app.
@@ -241,9 +246,11 @@ int main(int argc, char** argv) {
   FeedDefaults import_d;
   SourceOpts import_src;
   auto* import = app.add_subcommand("import", "Create every indicator of feed files (bulk)");
-  import->add_option("files", import_files,
-                     "Feed files or https:// URLs (CSV, JSON, NDJSON, text, STIX 2.1; '-' reads "
-                     "stdin)");
+  import
+      ->add_option("files", import_files,
+                   "Feed files or https:// URLs (CSV, JSON, NDJSON, text, STIX 2.1; '-' reads "
+                   "stdin)")
+      ->type_name("FILE");
   import_src.add_to(import, true);
   import->add_option("--source", import_d.source, "Source for rows without one");
   import_d.add_to(import);
@@ -270,7 +277,8 @@ int main(int argc, char** argv) {
   SyncOpts sync_o;
   SourceOpts sync_src;
   auto* sync = app.add_subcommand("sync", "Make the indicators of --source match feed files");
-  sync->add_option("files", sync_files, "Feed files or https:// URLs ('-' reads stdin)");
+  sync->add_option("files", sync_files, "Feed files or https:// URLs ('-' reads stdin)")
+      ->type_name("FILE");
   sync_src.add_to(sync, false);
   sync->add_option("--source", sync_d.source, "The feed's name (its scope: source:'NAME')")
       ->required();
@@ -338,6 +346,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"types", "platforms", "severities", "actions"}));
   types->footer("Example:\n  falcon-ioc types severities");
+
+  add_generated_docs(app);
 
   // A closed stdout is seen as a failed write (EPIPE), so a command stops quietly instead of
   // being killed mid-way or paging on.

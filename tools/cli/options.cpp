@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.hpp"
+#include "credentials.hpp"
 #include "falcon/indicators.hpp"
 
 namespace falcon_cli {
@@ -20,50 +21,11 @@ std::string trim(std::string s) {
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
-// KEY=VALUE lines (client_id, client_secret, member_cid, base_url; FALCON_* names too).
-void read_credentials(const std::string& path, falcon::Config& c) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) throw CliError{kError, "cannot read credentials file " + path};
-  if ((st.st_mode & 077) != 0) {
-    throw CliError{kError, "credentials file " + path +
-                               " is accessible by group or others; run: chmod 600 " + path};
-  }
-  std::ifstream in(path);
-  if (!in) throw CliError{kError, "cannot read credentials file " + path};
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    line = trim(line);
-    if (line.empty() || line[0] == '#') continue;
-    const auto eq = line.find('=');
-    if (eq == std::string::npos) {
-      throw CliError{kError, path + ":" + std::to_string(n) + ": expected KEY=VALUE"};
-    }
-    std::string key = trim(line.substr(0, eq));
-    std::string value = trim(line.substr(eq + 1));
-    for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (key.rfind("falcon_", 0) == 0) key = key.substr(7);
-    if (key == "client_id") {
-      c.client_id = value;
-    } else if (key == "client_secret") {
-      c.client_secret = value;
-    } else if (key == "member_cid") {
-      c.member_cid = value;
-    } else if (key == "base_url" || key == "cloud") {
-      c.base_url = value;
-    } else {
-      // Never echo the line: it may hold a secret.
-      throw CliError{kError, path + ":" + std::to_string(n) + ": unknown key '" + key + "'"};
-    }
-  }
-}
-
 }  // namespace
 
 falcon::Config make_config(const Global& g) {
   falcon::Config c = falcon::Config::from_env();
-  if (!g.credentials.empty()) read_credentials(g.credentials, c);
+  apply_credentials(g, c);
   if (!g.base_url.empty()) c.base_url = g.base_url;
   if (!g.member_cid.empty()) c.member_cid = g.member_cid;
   c.user_agent = std::string("falcon-ioc/") + falcon::version();
@@ -74,7 +36,12 @@ falcon::Config make_config(const Global& g) {
 void Global::add_to(CLI::App* app) {
   app->add_option("--base-url", base_url, "Cloud name (us-1, eu-1, ...) or URL");
   // A missing file is an error (exit 1, make_config), not a usage error.
-  app->add_option("--credentials", credentials, "KEY=VALUE file with client_id/client_secret");
+  app->add_option("--credentials", credentials,
+                  "Credentials file (KEY=VALUE lines, [profile] sections, mode 600; default "
+                  "~/.config/falcon-ioc/credentials)")
+      ->type_name("FILE");
+  app->add_option("--profile", profile, "Profile of the credentials file (default: default)")
+      ->envname("FALCON_PROFILE");
   app->add_option("--member-cid", member_cid, "MSSP child CID");
   app->add_option("--format", format, "table, json, ndjson, csv (default: table on a terminal)")
       ->check(CLI::IsMember({"table", "json", "ndjson", "csv"}));
@@ -85,7 +52,8 @@ void Global::add_to(CLI::App* app) {
                 "get a leading ' so a spreadsheet does not run them as formulas)");
   app->add_option("--allow-list", allow_list,
                   "File of values never written as IOCs (exact values, CIDR ranges, *.domain "
-                  "suffixes), beside the built-in private/loopback/link-local/multicast ones");
+                  "suffixes), beside the built-in private/loopback/link-local/multicast ones")
+      ->type_name("FILE");
 }
 
 falcon::rules::AllowList Global::allow() const {

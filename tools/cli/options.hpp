@@ -24,6 +24,8 @@ namespace falcon_cli {
 struct Global {
   std::string base_url;
   std::string credentials;
+  /// --profile NAME / FALCON_PROFILE: a [NAME] section of the credentials file.
+  std::string profile;
   std::string format;
   bool quiet = false;
   std::string member_cid;

@@ -23,7 +23,8 @@ void SourceOpts::add_to(CLI::App* c, bool import) {
   c->add_option("--collection", collection, "TAXII collection id (with --taxii)");
   c->add_option("--taxii-credentials", taxii_credentials,
                 "KEY=VALUE file (mode 600) with token= or user= and password=, when "
-                "FALCON_TAXII_TOKEN / FALCON_TAXII_USER + FALCON_TAXII_PASSWORD are not set");
+                "FALCON_TAXII_TOKEN / FALCON_TAXII_USER + FALCON_TAXII_PASSWORD are not set")
+      ->type_name("FILE");
   c->add_option("--taxii-page-size", taxii_page_size, "TAXII objects asked for per page")
       ->capture_default_str()
       ->check(CLI::Range(1, 10'000));
@@ -51,13 +52,15 @@ void SourceOpts::add_to(CLI::App* c, bool import) {
                 "Leave out MISP events with this tag (repeatable)");
   c->add_flag("--misp-unpublished", misp_unpublished, "Read MISP events not published too");
   c->add_option("--mapping", mapping,
-                "JSON file overriding the mapping of confidence, threat level, tags and action");
+                "JSON file overriding the mapping of confidence, threat level, tags and action")
+      ->type_name("FILE");
   c->add_option("--state-dir", state_dir,
                 "Where sources keep ETags and checkpoints (default "
                 "${XDG_STATE_HOME:-~/.local/state}/falcon-ioc)");
   c->add_option("--feed-ca-bundle", ca_bundle,
                 "PEM file of the CAs that verify feed, TAXII and MISP servers (default: the "
-                "system store), e.g. an internal CA");
+                "system store), e.g. an internal CA")
+      ->type_name("FILE");
   c->add_option("--max-feed-bytes", max_feed_bytes,
                 "Largest feed fetched from a URL, MISP event or manifest (bytes)")
       ->capture_default_str()

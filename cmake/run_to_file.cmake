@@ -1,0 +1,18 @@
+# cmake -DOUT=FILE -P run_to_file.cmake -- PROGRAM [ARGS...]: runs PROGRAM, its stdout to FILE;
+# fails (and removes FILE) when it exits non-zero. Used by FalconGenerated.cmake.
+set(cmd)
+set(take OFF)
+math(EXPR last "${CMAKE_ARGC} - 1")
+foreach(i RANGE ${last})
+  if(take)
+    list(APPEND cmd "${CMAKE_ARGV${i}}")
+  elseif("${CMAKE_ARGV${i}}" STREQUAL "--")
+    set(take ON)
+  endif()
+endforeach()
+execute_process(COMMAND ${cmd} OUTPUT_FILE ${OUT}.tmp RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  file(REMOVE ${OUT}.tmp)
+  message(FATAL_ERROR "${cmd} failed (${rc})")
+endif()
+file(RENAME ${OUT}.tmp ${OUT})
