@@ -464,7 +464,12 @@ TEST(CurlTransport, AWriteOnAKeptConnectionIsNeverSentTwice) {
   EXPECT_EQ(transport.stats().resends_refused, 1u);
   EXPECT_EQ(transport.stats().open_sockets, 0u);
   // libcurl connects before it asks the guard, so the refused resend opened (and closed) a
-  // connection that carried nothing. The next call opens its own and works.
+  // connection that carried nothing. The server's thread counts it when it gets to accept()
+  // (late on a loaded machine): wait for that, bounded. The next call opens its own and works.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (server.connections() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   EXPECT_EQ(server.connections(), 2);
   EXPECT_TRUE(transport.send(post_write(server.url("/x"))).ok());
   EXPECT_EQ(server.requests(), 3);
