@@ -816,7 +816,10 @@ bool parse_bool(std::string_view v, bool& out) {
 
 std::optional<Problem> from_json(const json& object, IndicatorSpec& out, UnknownKeys unknown) {
   if (!object.is_object()) return Problem{"", "", "not a JSON object"};
-  for (const auto& [k, v] : object.items()) {
+  for (const auto& item : object.items()) {
+    // Named, not a structured binding: C++17 lets no lambda capture one (clang refuses it).
+    const std::string& k = item.key();
+    const json& v = item.value();
     const Field* f = find_field(k);
     if (f == nullptr) {
       if (unknown == UnknownKeys::ignore) continue;

@@ -288,7 +288,7 @@ const std::string& Response::text() const noexcept {
   return body_ ? body_->text : empty_string();
 }
 
-std::vector<Indicator> Response::indicators_fast() const {
+void Response::indicators_fast(std::vector<Indicator>& result) const {
   if (body_ && body_->fast_ok && !body_->decoded.load(std::memory_order_acquire)) {
     std::optional<std::vector<Indicator>> out = with_parser(
         *body_,
@@ -304,13 +304,15 @@ std::vector<Indicator> Response::indicators_fast() const {
           for (element item : arr) decode(item, v[n++]);
           return v;
         });
-    if (out) return std::move(*out);
+    if (out) {
+      result = std::move(*out);
+      return;
+    }
   }
-  std::vector<Indicator> out;
   const auto& r = resources();
-  out.reserve(r.size());
-  for (const auto& item : r) out.push_back(item.get<Indicator>());
-  return out;
+  result.clear();
+  result.reserve(r.size());
+  for (const auto& item : r) result.push_back(item.get<Indicator>());
 }
 
 const nlohmann::json& Response::resources() const noexcept {

@@ -106,7 +106,11 @@ class Response {
   template <typename T>
   std::vector<T> resources_as() const {
     if constexpr (std::is_same_v<T, Indicator>) {
-      return indicators_fast();
+      // Through a dependent local: a C++20 compiler would otherwise instantiate
+      // ~vector<Indicator> here, where Indicator may be incomplete (clang refuses it).
+      std::vector<T> out;
+      indicators_fast(out);
+      return out;
     } else {
       std::vector<T> out;
       const auto& r = resources();
@@ -118,7 +122,7 @@ class Response {
 
  private:
   friend struct internal::ResponseAccess;
-  std::vector<Indicator> indicators_fast() const;
+  void indicators_fast(std::vector<Indicator>& out) const;
   // Shared by copies; the decoded JSON is never changed in place while shared (mutable_body()
   // copies first).
   std::shared_ptr<internal::ResponseBody> body_;

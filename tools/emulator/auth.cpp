@@ -6,7 +6,8 @@ namespace falcon::emulator {
 
 namespace {
 constexpr std::int64_t kSliceNs = RateLimiter::kSliceMs * 1000000LL;
-constexpr std::int64_t kSlices = RateLimiter::kSlices;
+// maybe_unused: clang 14 reports it unused although every use below is evaluated.
+[[maybe_unused]] constexpr std::int64_t kSlices = RateLimiter::kSlices;
 }  // namespace
 
 std::string TokenStore::issue(const std::string& client_id, const std::string& member_cid,
