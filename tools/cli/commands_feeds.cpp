@@ -68,6 +68,20 @@ bool expired(const falcon::IndicatorSpec& s) {
   return t && *t <= falcon::rules::Time::from(std::chrono::system_clock::now());
 }
 
+// "failed: KIND TYPE VALUE (line N): why" on stderr, for a change apply or stream could not
+// write.
+void print_failed(const fsy::Change& c, const fsy::Outcome& o) {
+  falcon::BulkItem as_item;
+  as_item.messages = o.messages;
+  as_item.error = o.error;
+  as_item.status_code = o.status_code;
+  as_item.outcome_unknown = o.outcome_unknown;
+  std::cerr << "failed: " << fsy::to_string(c.kind) << " " << escape_controls(c.type) << " "
+            << escape_controls(c.value)
+            << (c.line ? " (line " + std::to_string(c.line) + ")" : std::string()) << ": "
+            << escape_controls(item_reason(as_item)) << "\n";
+}
+
 // Applies `plan` in slices so Ctrl-C stops between requests, never inside one; every confirmed
 // change goes to the journal. Returns the exit code.
 int apply_plan(const falcon::IOC& ioc, const fsy::Plan& plan, const Global& g,
@@ -96,16 +110,8 @@ int apply_plan(const falcon::IOC& ioc, const fsy::Plan& plan, const Global& g,
         continue;
       }
       ++failed;
-      falcon::BulkItem as_item;
-      as_item.messages = o.messages;
-      as_item.error = o.error;
-      as_item.status_code = o.status_code;
-      as_item.outcome_unknown = o.outcome_unknown;
       bar.finish();
-      std::cerr << "failed: " << fsy::to_string(c.kind) << " " << escape_controls(c.type) << " "
-                << escape_controls(c.value)
-                << (c.line ? " (line " + std::to_string(c.line) + ")" : std::string()) << ": "
-                << escape_controls(item_reason(as_item)) << "\n";
+      print_failed(c, o);
     }
     done = end;
     bar.update(done);
@@ -329,16 +335,8 @@ int sync_inputs(const Global& g, const falcon::Config& config, const sources::In
       bar.update(++done);
       return;
     }
-    falcon::BulkItem as_item;
-    as_item.messages = o.messages;
-    as_item.error = o.error;
-    as_item.status_code = o.status_code;
-    as_item.outcome_unknown = o.outcome_unknown;
     bar.finish();
-    std::cerr << "failed: " << fsy::to_string(c.kind) << " " << escape_controls(c.type) << " "
-              << escape_controls(c.value)
-              << (c.line ? " (line " + std::to_string(c.line) + ")" : std::string()) << ": "
-              << escape_controls(item_reason(as_item)) << "\n";
+    print_failed(c, o);
   };
   fsy::ApplyOptions ao;
   ao.bulk.batch_size = d.batch;
