@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -119,6 +120,11 @@ template <class Fn>
 constexpr void for_each_field(Fn&& fn) {
   std::apply([&](const auto&... r) { (fn(r), ...); }, kFieldRows);
 }
+
+/// `value` is already in the normal form of `type` (a known type, in lower case): then
+/// rules::normalize(type, value) gives both back unchanged, so callers on a hot path skip it. False
+/// says only "ask normalize()".
+bool already_normal(std::string_view type, std::string_view value);
 
 /// Row's accessor `Get` reaches a member of `T`.
 template <class Get, class T>

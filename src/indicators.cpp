@@ -40,15 +40,26 @@ bool numeric_label(std::string_view l) noexcept {
   return false;
 }
 
-std::vector<std::string_view> labels_of(std::string_view s) {
-  std::vector<std::string_view> out;
+// A domain's labels, on the stack: a domain of at most 200 characters has at most 101.
+struct Labels {
+  std::array<std::string_view, 101> items;
+  std::size_t size = 0;
+  const std::string_view* begin() const { return items.data(); }
+  const std::string_view* end() const { return items.data() + size; }
+  std::string_view back() const { return items[size - 1]; }
+};
+
+// The labels of `s` (at most 200 characters).
+Labels labels_of(std::string_view s) {
+  Labels out;
   std::size_t start = 0;
-  while (true) {
+  while (out.size < out.items.size()) {
     const std::size_t dot = s.find('.', start);
-    out.push_back(s.substr(start, dot == std::string_view::npos ? s.npos : dot - start));
-    if (dot == std::string_view::npos) return out;
+    out.items[out.size++] = s.substr(start, dot == std::string_view::npos ? s.npos : dot - start);
+    if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
+  return out;
 }
 
 bool has_space_or_control(std::string_view s) noexcept {
@@ -70,6 +81,11 @@ std::string shown(std::string_view v) {
 // ---- per-type rules -------------------------------------------------------------------------
 
 std::optional<std::string> ipv4_text(std::string_view v) {
+  // Only digits and dots can make one: a domain is turned away without a copy.
+  if (v.empty() || v.size() >= INET_ADDRSTRLEN ||
+      v.find_first_not_of("0123456789.") != std::string_view::npos) {
+    return std::nullopt;
+  }
   in_addr a{};
   const std::string s(v);
   if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
@@ -94,10 +110,10 @@ std::optional<std::string> ipv6_text(std::string_view v, std::optional<std::stri
 }
 
 // Why `v` (which is no canonical IPv4) is not a domain either, or nullopt when it may be one.
-std::optional<std::string> numeric_host_problem(const std::vector<std::string_view>& labels) {
+std::optional<std::string> numeric_host_problem(const Labels& labels) {
   const bool all_numeric = std::all_of(labels.begin(), labels.end(), numeric_label);
   if (all_numeric) {
-    if (labels.size() == 1) {
+    if (labels.size == 1) {
       return std::string(
           "a bare number is neither a domain nor a canonical IPv4 address (write a.b.c.d)");
     }
@@ -111,31 +127,41 @@ std::optional<std::string> numeric_host_problem(const std::vector<std::string_vi
   return std::nullopt;
 }
 
+// Why `d` (lower case, no trailing dot) is no domain; nullopt when it is one.
+std::optional<std::string> domain_problem(std::string_view d) {
+  if (d.empty()) return std::string("value is empty");
+  if (d.size() > 200) return std::string("a domain is at most 200 characters");
+  const auto labels = labels_of(d);
+  for (auto label : labels) {
+    if (label.empty()) return std::string("a domain cannot have an empty label");
+    if (label.size() > 63) return std::string("a domain label is at most 63 characters");
+    for (char c : label) {
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        return std::string("not an ASCII domain: give its punycode (xn--) form");
+      }
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      if (!ok) return std::string("a domain holds only letters, digits, '-', '_' and '.'");
+    }
+    if (label.front() == '-' || label.back() == '-') {
+      return std::string("a domain label cannot start or end with '-'");
+    }
+  }
+  if (auto why = numeric_host_problem(labels)) return why;
+  if (labels.size < 2) {
+    return "a domain needs at least two labels (" + shown(d) + " has one)";
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> domain_normal(std::string_view v, std::string* reason) {
   std::string d = internal::lower(v);
   if (d.size() > 1 && d.back() == '.') d.pop_back();
-  if (d.empty()) return refuse(reason, "value is empty");
-  if (d.size() > 200) return refuse(reason, "a domain is at most 200 characters");
-  const auto labels = labels_of(d);
-  for (auto label : labels) {
-    if (label.empty()) return refuse(reason, "a domain cannot have an empty label");
-    if (label.size() > 63) return refuse(reason, "a domain label is at most 63 characters");
-    for (char c : label) {
-      if (static_cast<unsigned char>(c) >= 0x80) {
-        return refuse(reason, "not an ASCII domain: give its punycode (xn--) form");
-      }
-      const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-      if (!ok) return refuse(reason, "a domain holds only letters, digits, '-', '_' and '.'");
-    }
-    if (label.front() == '-' || label.back() == '-') {
-      return refuse(reason, "a domain label cannot start or end with '-'");
-    }
-  }
-  if (auto why = numeric_host_problem(labels)) return refuse(reason, *why);
-  if (labels.size() < 2) {
-    return refuse(reason, "a domain needs at least two labels (" + shown(d) + " has one)");
-  }
+  if (auto why = domain_problem(d)) return refuse(reason, std::move(*why));
   return d;
+}
+
+bool has_upper(std::string_view s) noexcept {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
 // The rules of a known type: the normal value, or nullopt with `reason`. Sets `type_out` when
@@ -349,6 +375,28 @@ std::string key_of_any(std::string_view type, std::string_view value) {
   if (auto n = normalize(type, value)) return key(n->type, n->value);
   return key(internal::lower(type), internal::lower(value));
 }
+
+}  // namespace falcon::rules
+
+namespace falcon::internal {
+
+bool already_normal(std::string_view type, std::string_view value) {
+  if (value.empty() || rules::has_upper(value)) return false;
+  if (type == "domain") {
+    return value.back() != '.' && !rules::ipv4_text(value) && !rules::domain_problem(value);
+  }
+  if (type == "sha256") return rules::is_hex_of(value, 64);
+  if (type == "md5") return rules::is_hex_of(value, 32);
+  if (type == "ipv4") {
+    const auto a = rules::ipv4_text(value);
+    return a && *a == value;
+  }
+  return false;  // ipv6 and types the API added: normalize() decides
+}
+
+}  // namespace falcon::internal
+
+namespace falcon::rules {
 
 // ---- the allow-list ---------------------------------------------------------------------------
 
@@ -899,7 +947,9 @@ std::optional<Problem> normalize(IndicatorSpec& spec, const EnumLookup& lookup) 
       return Problem{"type", *spec.type, *why};
     }
   }
-  if (spec.value) {
+  if (spec.value && spec.type && internal::already_normal(*spec.type, *spec.value)) {
+    // type and value stay as they are
+  } else if (spec.value) {
     std::string why;
     auto tv = normalize(spec.type.value_or(""), *spec.value, &why, lookup);
     if (!tv) return Problem{"value", *spec.value, why};

@@ -118,7 +118,12 @@ void take(element v, std::string& out) {
 }
 void take(element v, std::optional<std::string>& out) {
   if (v.type() == element_type::STRING) {
-    out.emplace(std::string_view(v.get_string().value()));
+    const std::string_view s = v.get_string().value();
+    if (out) {
+      out->assign(s);  // a reused record (for_each_record) keeps its buffer
+    } else {
+      out.emplace(s);
+    }
   } else {
     out.reset();
   }
@@ -196,11 +201,25 @@ using Setter = void (*)(element, Indicator&);
 struct KeySetter {
   std::string_view key;
   Setter set;
+  std::size_t index;              // the field's position in the table
+  void (*reset)(Indicator&);  // back to the field's default
 };
 
 template <std::size_t I>
 void set_field(element v, Indicator& i) {
   take(v, std::get<I>(internal::kFieldRows).record(i));
+}
+
+void to_default(std::string& s) { s.clear(); }
+template <class T>
+void to_default(std::optional<T>& o) {
+  o.reset();
+}
+void to_default(std::vector<std::string>& v) { v.clear(); }
+
+template <std::size_t I>
+void reset_field(Indicator& i) {
+  to_default(std::get<I>(internal::kFieldRows).record(i));
 }
 
 template <std::size_t... I>
@@ -213,7 +232,7 @@ std::array<std::vector<KeySetter>, 128> build_setters(std::index_sequence<I...>)
       if constexpr (std::is_lvalue_reference_v<decltype(row.record(std::declval<Indicator&>()))>) {
         if (row.field.record) {
           buckets[static_cast<unsigned char>(row.field.key.front()) & 0x7f].push_back(
-              {row.field.key, &set_field<kI>});
+              {row.field.key, &set_field<kI>, kI, &reset_field<kI>});
         }
       }
     }
@@ -222,19 +241,51 @@ std::array<std::vector<KeySetter>, 128> build_setters(std::index_sequence<I...>)
   return buckets;
 }
 
-void decode(element obj, Indicator& i) {
-  if (obj.type() != element_type::OBJECT) return;
+const std::array<std::vector<KeySetter>, 128>& setters() {
   static const auto kSetters = build_setters(std::make_index_sequence<internal::kFieldCount>{});
+  return kSetters;
+}
+
+// Sets the fields of `i` whose bits are in `wanted` (all of them for a fresh record) from `obj`.
+// Returns the bits of the fields it set.
+std::uint64_t decode_fields(element obj, Indicator& i, std::uint64_t wanted) {
+  if (obj.type() != element_type::OBJECT) return 0;
+  const auto& buckets = setters();
+  std::uint64_t set = 0;
   const simdjson::dom::object fields = obj.get_object().value();
   for (auto field : fields) {
     const std::string_view k = field.key;
     if (k.empty() || static_cast<unsigned char>(k.front()) >= 128) continue;
-    for (const KeySetter& ks : kSetters[static_cast<unsigned char>(k.front())]) {
+    for (const KeySetter& ks : buckets[static_cast<unsigned char>(k.front())]) {
       if (ks.key == k) {
-        ks.set(field.value, i);
+        if ((wanted >> ks.index & 1U) != 0) {
+          ks.set(field.value, i);
+          set |= std::uint64_t{1} << ks.index;
+        }
         break;
       }
     }
+  }
+  return set;
+}
+
+void decode(element obj, Indicator& i) { decode_fields(obj, i, ~std::uint64_t{0}); }
+
+// `i` (reused from the record before) as `obj`, in the fields of `wanted`: what the object does
+// not set goes back to its default, so nothing of the record before stays.
+void decode_reused(element obj, Indicator& i, std::uint64_t wanted) {
+  static const auto kResets = [] {
+    std::array<void (*)(Indicator&), internal::kFieldCount> r{};
+    for (const auto& bucket : setters()) {
+      for (const KeySetter& ks : bucket) r[ks.index] = ks.reset;
+    }
+    return r;
+  }();
+  std::uint64_t untouched = wanted & ~decode_fields(obj, i, wanted);
+  while (untouched != 0) {
+    const auto at = static_cast<std::size_t>(__builtin_ctzll(untouched));
+    untouched &= untouched - 1;
+    if (at < kResets.size() && kResets[at] != nullptr) kResets[at](i);
   }
 }
 
@@ -464,6 +515,58 @@ Response make_error_response(Error error) {
 }
 
 namespace internal {
+
+namespace {
+
+class ElementRecord final : public RecordView {
+ public:
+  ElementRecord(const Indicator& slim, element e) : slim_(slim), e_(e) {}
+  const Indicator& slim() const override { return slim_; }
+  Indicator full() const override {
+    Indicator i;
+    decode(e_, i);
+    return i;
+  }
+
+ private:
+  const Indicator& slim_;
+  element e_;
+};
+
+class DecodedRecord final : public RecordView {
+ public:
+  explicit DecodedRecord(const Indicator& i) : i_(i) {}
+  const Indicator& slim() const override { return i_; }
+  Indicator full() const override { return i_; }
+
+ private:
+  const Indicator& i_;
+};
+
+}  // namespace
+
+void for_each_record(const Response& page, std::uint64_t fields,
+                     const std::function<void(const RecordView&)>& fn) {
+  const auto& body = ResponseAccess::body(page);
+  if (body && body->fast_ok && !body->decoded.load(std::memory_order_acquire)) {
+    const bool done =
+        with_parser(*body, [&](simdjson::simdjson_result<element> doc) {
+          if (doc.error() != simdjson::SUCCESS) return false;
+          const std::optional<element> res = last_member(doc.value(), "resources");
+          if (!res || res->type() == element_type::NULL_VALUE) return true;
+          if (res->type() != element_type::ARRAY) return false;  // nlohmann's rules
+          Indicator scratch;
+          const simdjson::dom::array items = res->get_array().value();
+          for (element item : items) {
+            decode_reused(item, scratch, fields);
+            fn(ElementRecord(scratch, item));
+          }
+          return true;
+        });
+    if (done) return;
+  }
+  for (const Indicator& i : page.resources_as<Indicator>()) fn(DecodedRecord(i));
+}
 
 PageShape page_shape(const Response& page) {
   const auto& body = ResponseAccess::body(page);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "falcon/http.hpp"
+#include "falcon/models.hpp"
 #include "falcon/response.hpp"
 
 namespace falcon {
@@ -75,6 +77,24 @@ struct PageShape {
   bool has_resources = false;
 };
 PageShape page_shape(const Response& page);
+
+/// One record of a page, for a reader that needs a few fields of every record and the whole of
+/// a few (sync's scope read).
+class RecordView {
+ public:
+  virtual ~RecordView() = default;
+  /// The record with the fields asked for; the others are at their defaults. Valid during the
+  /// call only (it is reused for the next record).
+  virtual const Indicator& slim() const = 0;
+  /// The whole record, as Response::resources_as<Indicator>() decodes it.
+  virtual Indicator full() const = 0;
+};
+/// Calls fn for each record of `page`'s resources, in order, the same records
+/// resources_as<Indicator>() gives. `fields`: a bit per position in the field table
+/// (rules::fields()) to decode; one Indicator is reused, so a page costs no allocation per record
+/// for fields whose values fit the buffers of the record before.
+void for_each_record(const Response& page, std::uint64_t fields,
+                     const std::function<void(const RecordView&)>& fn);
 
 /// The one way into a Response's private body, for make_response() and the Response members.
 struct ResponseAccess {

@@ -79,6 +79,10 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
 
 bool valid_utf8(std::string_view s) noexcept {
   for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {  // the common case: a run of ASCII
+      ++i;
+      continue;
+    }
     const std::size_t n = utf8_sequence(s, i);
     if (n == 0) return false;
     i += n;

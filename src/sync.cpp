@@ -305,10 +305,26 @@ std::uint64_t field_hash(std::size_t index, rules::Kind kind, const std::string&
   const std::uint64_t seed = 0xcbf29ce484222325ULL ^ (index * 0x9e3779b97f4a7c15ULL);
   return kind == rules::Kind::enumeration ? lower_hash(seed, v) : hash_text(seed, v);
 }
+// A list compares as the set of its items (diff() compares sorted()): the sum of the distinct
+// items' hashes, which needs no sorted copy for the short lists feeds carry.
 std::uint64_t field_hash(std::size_t index, rules::Kind, const std::vector<std::string>& v) {
-  std::uint64_t h = 0xcbf29ce484222325ULL ^ (index * 0x9e3779b97f4a7c15ULL);
-  for (const auto& item : sorted(v)) h = hash_text(h, item);
-  return h;
+  const std::uint64_t seed = 0xcbf29ce484222325ULL ^ (index * 0x9e3779b97f4a7c15ULL);
+  std::uint64_t sum = 0, distinct = 0;
+  auto add = [&](const std::string& item) {
+    sum += mix(hash_text(0x84222325cbf29ce4ULL, item));
+    ++distinct;
+  };
+  if (v.size() <= 16) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (std::find(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v[i]) ==
+          v.begin() + static_cast<std::ptrdiff_t>(i)) {
+        add(v[i]);
+      }
+    }
+  } else {
+    for (const auto& item : sorted(v)) add(item);
+  }
+  return mix(seed ^ sum ^ (distinct * 0xbf58476d1ce4e5b9ULL));
 }
 std::uint64_t field_hash(std::size_t index, rules::Kind, bool v) {
   return mix((index + 1) * 0x9e3779b97f4a7c15ULL + (v ? 1 : 2));

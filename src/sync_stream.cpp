@@ -6,10 +6,12 @@
 // writes the plan needs, reported (and written) as they are produced.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <unordered_map>
 
 #include "falcon/fql.hpp"
 #include "falcon/pagination.hpp"
+#include "indicator_fields.hpp"
 #include "lookups.hpp"
 #include "query.hpp"
 #include "response_internal.hpp"
@@ -31,23 +33,51 @@ struct Key {
   bool operator==(const Key& o) const { return a == o.a && b == o.b; }
 };
 
-std::uint64_t fnv(std::uint64_t h, std::string_view s) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  h ^= h >> 29;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  return h ^ (h >> 32);
+std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 33);
 }
 
-// 128 bits of the key: two hashes with other seeds; a collision of both in a million keys is
-// about 1e-27 likely.
+// Two 64-bit hashes of `s`, eight bytes at a time, into `a` and `b` (length included, so
+// consecutive strings do not run together).
+void hash_into(std::string_view s, std::uint64_t& a, std::uint64_t& b) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    a = mix(a ^ w);
+    b = mix(b + w * 0x9fb21c651e98df25ULL);
+  }
+  std::uint64_t w = 0;
+  if (i < s.size()) std::memcpy(&w, s.data() + i, s.size() - i);
+  w ^= static_cast<std::uint64_t>(s.size()) << 56;
+  a = mix(a ^ w);
+  b = mix(b + w * 0x9fb21c651e98df25ULL);
+}
+
+std::uint64_t fnv(std::uint64_t seed, std::string_view s) {
+  std::uint64_t a = seed, b = ~seed;
+  hash_into(s, a, b);
+  return a;
+}
+
+// 128 bits of the key, from two hashes with other seeds.
 Key key_hash(std::string_view type, std::string_view value) {
-  Key k;
-  k.a = fnv(fnv(0xcbf29ce484222325ULL, type), value);
-  k.b = fnv(fnv(0x84222325cbf29ce4ULL ^ value.size(), value), type);
+  Key k{0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL};
+  hash_into(type, k.a, k.b);
+  hash_into(value, k.a, k.b);
   return k;
+}
+
+// The key of a record as the API returns it: already in normal form, as a rule.
+Key record_key(const std::string& type, const std::string& value) {
+  if (internal::already_normal(type, value)) return key_hash(type, value);
+  const std::string k = rules::key_of_any(type, value);
+  const auto nl = k.find('\n');
+  return key_hash(std::string_view(k).substr(0, nl), std::string_view(k).substr(nl + 1));
 }
 
 enum class State : std::uint8_t { absent, unchanged, update, create, conflict, adopt };
@@ -146,6 +176,14 @@ class HashSet {
 };
 
 constexpr std::uint32_t kNoRow = Index::kEmpty;
+
+// The bit of field `key` in a mask of field-table positions.
+std::uint64_t bit_of(const std::vector<rules::Field>& table, std::string_view key) {
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (table[i].key == key) return std::uint64_t{1} << i;
+  }
+  return 0;
+}
 
 // ---- the engine ---------------------------------------------------------------------------
 
@@ -322,18 +360,26 @@ class Engine {
     q.filter = p.scope;
     q.limit = std::clamp<std::int64_t>(o_.page_size, 1, 2000);
     HashSet seen;
+    // Each record is decoded into one reused Indicator, in the fields compared only; the whole
+    // of a record is decoded for the few that differ or go.
+    std::uint64_t wanted = 0;
+    for (const Row& r : rows_) wanted |= r.mask;
+    const auto& table = rules::fields();
+    const bool filename = (wanted & bit_of(table, "filename")) != 0;
+    for (const char* k : {"id", "type", "value", "expiration", "expired"}) {
+      wanted |= bit_of(table, k);
+    }
+    if (filename) wanted |= bit_of(table, "metadata");  // where a record keeps its file name
     Response last = combined_all(
         ioc_, q,
         [&](Response& page) {
           ++p.requests;
           if (auto limit = page.rate_limit().limit) p.rate_limit = *limit;
-          for (Indicator& have : page.resources_as<Indicator>()) {
-            if (!have.id.empty() && !seen.insert(fnv(0x9ae16a3b2f90404fULL, have.id))) continue;
+          internal::for_each_record(page, wanted, [&](const internal::RecordView& rec) {
+            const Indicator& have = rec.slim();
+            if (!have.id.empty() && !seen.insert(fnv(0x9ae16a3b2f90404fULL, have.id))) return;
             ++p.existing;
-            const std::string k = rules::key_of_any(have.type, have.value);
-            const auto nl = k.find('\n');
-            const Key key =
-                key_hash(std::string_view(k).substr(0, nl), std::string_view(k).substr(nl + 1));
+            const Key key = record_key(have.type, have.value);
             const std::uint32_t found = index_.find(key);
             if (found != kNoRow && rows_[found].state == State::absent) {
               Row& r = rows_[found];
@@ -343,26 +389,26 @@ class Engine {
               } else {
                 r.state = State::update;
                 ++p.counts[static_cast<std::size_t>(ChangeKind::update)];
-                records_.emplace(found, json(have).dump());
+                records_.emplace(found, json(rec.full()).dump());
               }
-              continue;
+              return;
             }
             // Not in the feed (or a second record of a value already matched).
             if (found == kNoRow && keep_.contains(key.a)) {
               ++p.kept_for_errors;
-              continue;
+              return;
             }
             if (o_.on_missing == OnMissing::keep && found == kNoRow) {
               ++p.kept;
-              continue;
+              return;
             }
             const bool expire = found == kNoRow && o_.on_missing == OnMissing::expire;
             if (expire && expired_at(have, now_)) {
               ++p.kept;
-              continue;
+              return;
             }
-            missing_.push_back({expire, json(have).dump()});
-          }
+            missing_.push_back({expire, json(rec.full()).dump()});
+          });
           return true;
         },
         o_.call);
@@ -391,10 +437,7 @@ class Engine {
     auto collect = [&](Response& page) {
       ++p.requests;
       for (Indicator& i : page.resources_as<Indicator>()) {
-        const std::string k = rules::key_of_any(i.type, i.value);
-        const auto nl = k.find('\n');
-        const std::uint32_t found = index_.find(
-            key_hash(std::string_view(k).substr(0, nl), std::string_view(k).substr(nl + 1)));
+        const std::uint32_t found = index_.find(record_key(i.type, i.value));
         if (found == kNoRow || rows_[found].state != State::absent) continue;
         rows_[found].state = o_.adopt ? State::adopt : State::conflict;
         ++p.counts[static_cast<std::size_t>(o_.adopt ? ChangeKind::adopt : ChangeKind::conflict)];

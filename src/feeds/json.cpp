@@ -1,8 +1,16 @@
 // JSON feeds: a top-level array of indicator objects, the API's {"resources":[...]} envelope
 // (both streamed one element at a time), and NDJSON (one object per line). Objects are read by
 // the rulebook (rules::from_json), which refuses unknown keys so a typo is never dropped.
+// Objects of the common shape (known keys holding strings, lists of strings, booleans or null)
+// are read by simdjson straight into the entry; anything else takes the tree, which owns every
+// message, so the two paths give the same entries and issues (json_feed_test holds them equal).
+#include <cstdint>
 #include <optional>
+#include <type_traits>
 
+#include <simdjson.h>
+
+#include "../indicator_fields.hpp"
 #include "../strings.hpp"
 #include "reader.hpp"
 
@@ -13,6 +21,10 @@ using nlohmann::json;
 namespace {
 
 using internal::is_space;
+
+// Per thread: a test switches its own reads, never another thread's.
+thread_local bool t_fast_objects = true;
+thread_local std::size_t t_fast_read = 0;
 using internal::printable;
 using internal::trim;
 
@@ -36,9 +48,96 @@ void add_json_object(const json& j, std::size_t line, Sink& sink) {
   sink.add(std::move(spec), line);
 }
 
+// The common object read without a tree. False sends it down the tree path: not an object, a
+// key that is unknown or given twice, a value of another kind, metadata, a \u escape (the two
+// parsers differ on lone surrogates) or a nesting cap below an object's own depth.
+bool fast_object(simdjson::dom::parser& parser, const std::string& text, IndicatorSpec& spec,
+                 int max_depth) {
+  if (max_depth < 2 || text.empty() || text.front() != '{') return false;
+  if (text.find("\\u") != std::string::npos) return false;
+  const bool padded = text.capacity() - text.size() >= simdjson::SIMDJSON_PADDING;
+  simdjson::dom::object obj;
+  if (parser.parse(text.data(), text.size(), !padded).get_object().get(obj) !=
+      simdjson::SUCCESS) {
+    return false;
+  }
+  static_assert(internal::kFieldCount <= 32, "one bit per field");
+  std::uint32_t seen = 0;
+  for (const auto field : obj) {
+    const std::string_view key = field.key;
+    const simdjson::dom::element v = field.value;
+    bool ok = false, found = false;
+    std::size_t index = 0;
+    internal::for_each_field([&](const auto& r) {
+      const std::size_t i = index++;
+      if (found || r.field.key != key) return;
+      found = true;
+      if ((seen & (1u << i)) != 0) return;
+      seen |= 1u << i;
+      if (!r.field.create && !r.field.update) {
+        ok = true;  // a record-only key (created_on, ...), skipped whatever it holds
+        return;
+      }
+      if constexpr (internal::reaches<decltype(r.spec), IndicatorSpec>) {
+        auto& m = r.spec(spec);
+        using M = std::decay_t<decltype(m)>;
+        if (v.is_null()) {
+          ok = !std::is_same_v<M, std::optional<json>>;
+          return;
+        }
+        if constexpr (std::is_same_v<M, std::optional<std::string>>) {
+          std::string_view str;
+          if (v.get_string().get(str) != simdjson::SUCCESS) return;
+          m.emplace(str);
+          ok = true;
+        } else if constexpr (std::is_same_v<M, std::optional<std::vector<std::string>>>) {
+          simdjson::dom::array a;
+          if (v.get_array().get(a) != simdjson::SUCCESS) return;
+          std::vector<std::string> items;
+          items.reserve(a.size());
+          for (const auto item : a) {
+            std::string_view str;
+            if (item.get_string().get(str) != simdjson::SUCCESS) return;
+            items.emplace_back(str);
+          }
+          m = std::move(items);
+          ok = true;
+        } else if constexpr (std::is_same_v<M, std::optional<bool>>) {
+          bool b = false;
+          if (v.get_bool().get(b) != simdjson::SUCCESS) return;
+          m = b;
+          ok = true;
+        }
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// An indicator object's captured text: the fast path when it applies, the tree otherwise.
+void add_object_text(std::string& text, std::size_t line, Sink& sink,
+                     simdjson::dom::parser& parser) {
+  if (fast_objects_enabled()) {
+    IndicatorSpec spec;
+    if (fast_object(parser, text, spec, sink.options().max_depth)) {
+      ++t_fast_read;
+      ++sink.summary().records;
+      sink.add(std::move(spec), line);
+      return;
+    }
+  }
+  json j = parse_object_text(text, line, sink);
+  if (j.is_discarded()) {
+    ++sink.summary().records;
+    return;
+  }
+  add_json_object(j, line, sink);
+}
+
 class JsonStream {
  public:
-  using OnElement = std::function<void(const json&, std::size_t)>;
+  using OnElement = std::function<void(std::string&, std::size_t)>;
 
   JsonStream(CharReader& r, Sink& sink) : r_(r), o_(sink.options()), sink_(sink) {}
 
@@ -77,15 +176,11 @@ class JsonStream {
       return;
     }
     std::string text;
+    text.reserve(4096);  // with simdjson's padding, objects parse in place
     while (!failed_ && !sink_.stopped()) {
       ++index_;
       if (!capture(text)) return;
-      json j = parse_object_text(text, index_, sink_);
-      if (j.is_discarded()) {
-        ++sink_.summary().records;
-      } else {
-        on_element(j, index_);
-      }
+      on_element(text, index_);
       skip_ws();
       const int c = r_.get();
       if (c == ']') return;
@@ -151,54 +246,65 @@ class JsonStream {
     }
   }
 
-  // Captures one JSON value's text (or skips it), bounded by max_record_bytes.
+  // Captures one JSON value's text (or skips it), bounded by max_record_bytes. Containers and
+  // strings are scanned a buffered run at a time.
   bool capture(std::string& out, bool skip = false) {
     out.clear();
-    std::size_t n = 0;
-    auto put = [&](int c) {
-      if (++n > o_.max_record_bytes && !skip) {
-        fail("element " + std::to_string(index_) + " is larger than " +
-             std::to_string(o_.max_record_bytes) + " bytes");
-        return false;
-      }
-      if (!skip) out += static_cast<char>(c);
-      return true;
+    const std::size_t max = o_.max_record_bytes;
+    auto too_large = [&] {
+      fail("element " + std::to_string(index_) + " is larger than " + std::to_string(max) +
+           " bytes");
+      return false;
     };
     int c = r_.peek();
     if (c == EOF) {
       fail("unexpected end of input");
       return false;
     }
+    std::size_t n = 0;
     if (c == '{' || c == '[' || c == '"') {
       long depth = 0;
       bool in_str = false, esc = false;
       while (true) {
-        c = r_.get();
-        if (c == EOF) {
+        const std::string_view w = r_.window();
+        if (w.empty()) {
           fail("unexpected end of input inside element " + std::to_string(index_));
           return false;
         }
-        if (!put(c)) return false;
-        if (in_str) {
-          if (esc) {
-            esc = false;
-          } else if (c == '\\') {
-            esc = true;
-          } else if (c == '"') {
-            in_str = false;
-            if (depth == 0) return true;
+        std::size_t i = 0;
+        bool done = false;
+        for (; i < w.size() && !done; ++i) {
+          const char ch = w[i];
+          if (in_str) {
+            if (esc) {
+              esc = false;
+            } else if (ch == '\\') {
+              esc = true;
+            } else if (ch == '"') {
+              in_str = false;
+              done = depth == 0;
+            }
+          } else if (ch == '"') {
+            in_str = true;
+          } else if (ch == '{' || ch == '[') {
+            ++depth;
+          } else if (ch == '}' || ch == ']') {
+            done = --depth == 0;
           }
-          continue;
         }
-        if (c == '"') in_str = true;
-        if (c == '{' || c == '[') ++depth;
-        if (c == '}' || c == ']') {
-          if (--depth == 0) return true;
+        n += i;
+        if (!skip) {
+          if (n > max) return too_large();
+          out.append(w.data(), i);
         }
+        r_.advance(i);
+        if (done) return true;
       }
     }
     while (c != EOF && c != ',' && c != ']' && c != '}' && !is_space(static_cast<char>(c))) {
-      if (!put(r_.get())) return false;
+      if (++n > max && !skip) return too_large();
+      if (!skip) out += static_cast<char>(r_.get());
+      else r_.get();
       c = r_.peek();
     }
     if (n == 0) {
@@ -228,21 +334,33 @@ json parse_object_text(const std::string& text, std::size_t line, Sink& sink) {
   return j;
 }
 
+bool fast_objects_enabled() { return t_fast_objects; }
+void set_fast_objects(bool on) { t_fast_objects = on; }
+std::size_t fast_objects_read() { return t_fast_read; }
+
 void read_json(CharReader& r, Sink& sink) {
-  JsonStream(r, sink).run([&](const json& j, std::size_t n) { add_json_object(j, n, sink); },
-                          [&](const json& j, std::size_t n) { add_stix_object(j, n, sink); });
+  simdjson::dom::parser parser;
+  JsonStream(r, sink).run(
+      [&](std::string& text, std::size_t n) { add_object_text(text, n, sink, parser); },
+      [&](std::string& text, std::size_t n) {
+        json j = parse_object_text(text, n, sink);
+        if (j.is_discarded()) {
+          ++sink.summary().records;
+          return;
+        }
+        add_stix_object(j, n, sink);
+      });
 }
 
 void read_ndjson(CharReader& r, Sink& sink) {
+  simdjson::dom::parser parser;
+  std::string text;
+  text.reserve(4096);
   read_lines(r, sink, [&](std::string_view raw, std::size_t n) {
     const auto v = trim(raw);
     if (v.empty()) return;
-    json j = parse_object_text(std::string(v), n, sink);
-    if (j.is_discarded()) {
-      ++sink.summary().records;
-      return;
-    }
-    add_json_object(j, n, sink);
+    text.assign(v);
+    add_object_text(text, n, sink, parser);
   });
 }
 

@@ -77,34 +77,6 @@ Format detect_format(std::string_view head) {
 
 namespace {
 
-// Replays the head read for detection, then the rest of the stream.
-class Chain : public std::streambuf {
- public:
-  Chain(std::string head, internal::feed::CharReader& tail) : buf_(std::move(head)), tail_(tail) {
-    setg(buf_.data(), buf_.data(), buf_.data() + buf_.size());
-  }
-
- protected:
-  int_type underflow() override {
-    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-    buf_.clear();
-    for (int c = 0; buf_.size() < (1 << 16) && (c = tail_.get()) != EOF;) {
-      buf_ += static_cast<char>(c);
-    }
-    if (buf_.empty()) return traits_type::eof();
-    setg(buf_.data(), buf_.data(), buf_.data() + buf_.size());
-    return traits_type::to_int_type(*gptr());
-  }
-
- private:
-  std::string buf_;
-  internal::feed::CharReader& tail_;
-};
-
-}  // namespace
-
-namespace {
-
 // A feed whose content contradicts the format it is read as is a fatal error: an error page
 // saved as feed.json or feed.txt must never read as a feed that lists nothing.
 std::optional<std::string> contradiction(std::string_view head, Format f) {
@@ -136,15 +108,16 @@ ReadSummary read(std::istream& in, const ReadOptions& options, const BatchCallba
   r.skip_bom();
   // The head decides the format (when not given) and must not contradict it; it is replayed.
   std::string head;
-  while (head.size() < 4096 && r.peek() != EOF) head += static_cast<char>(r.get());
+  while (head.size() < internal::feed::CharReader::kReplay && r.peek() != EOF) {
+    head += static_cast<char>(r.get());
+  }
   const Format f = options.format == Format::automatic ? detect_format(head) : options.format;
   if (auto why = contradiction(head, f)) {
     summary.fatal = FeedIssue{1, "", "", *why, false, {}};
     return summary;
   }
-  Chain chain(std::move(head), r);
-  std::istream chained(&chain);
-  internal::feed::CharReader body(chained);
+  internal::feed::CharReader& body = r;
+  body.replay(head);
   switch (f) {
     case Format::csv:
       internal::feed::read_csv(body, sink);
@@ -161,7 +134,7 @@ ReadSummary read(std::istream& in, const ReadOptions& options, const BatchCallba
       internal::feed::read_json(body, sink);
       break;
   }
-  if ((r.failed() || body.failed()) && !summary.fatal) {
+  if (r.failed() && !summary.fatal) {
     summary.fatal = FeedIssue{0, "", "", "the input could not be read", false, {}};
   }
   sink.flush();

@@ -5,7 +5,6 @@
 // and JSON nesting is counted before nlohmann (which recurses) sees the text.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <functional>
 #include <istream>
@@ -30,7 +29,7 @@ using feeds::ReadSummary;
 /// A buffered byte source over an istream.
 class CharReader {
  public:
-  explicit CharReader(std::istream& in) : in_(in) {}
+  explicit CharReader(std::istream& in) : in_(in), buf_(kFill + kReplay) {}
 
   int peek() {
     if (pos_ == len_ && !fill()) return EOF;
@@ -41,15 +40,27 @@ class CharReader {
     if (c != EOF) ++pos_;
     return c;
   }
+  /// The bytes buffered from the current position on (empty at end of input); advance() moves
+  /// past some of them. Scanners read whole runs this way instead of a byte per call.
+  std::string_view window() {
+    if (pos_ == len_ && !fill()) return {};
+    return {buf_.data() + pos_, len_ - pos_};
+  }
+  void advance(std::size_t n) { pos_ += n; }
+  /// Puts `head` (at most kReplay bytes, just read) back in front of what is left to read: the
+  /// format detection's look at the start is then read again by the format's reader.
+  void replay(std::string_view head);
+  static constexpr std::size_t kReplay = 4096;
   /// Drops a UTF-8 byte order mark at the very start.
   void skip_bom();
   bool failed() const { return in_.bad(); }
 
  private:
+  static constexpr std::size_t kFill = 1 << 16;
   bool fill();
 
   std::istream& in_;
-  std::array<char, 1 << 16> buf_{};
+  std::vector<char> buf_;  // kFill read at a time, plus room for a replayed head
   std::size_t pos_ = 0;
   std::size_t len_ = 0;
 };
@@ -92,6 +103,8 @@ class Sink {
   std::size_t batch_size_ = 1000;
   std::vector<FeedEntry> batch_;
   std::unordered_map<std::string, std::size_t> seen_;
+  IndicatorSpec defaults_;  // o_.defaults trimmed and normalised, when defaults_judged_
+  bool defaults_judged_ = false;
 };
 
 /// The indicator `type` (may be empty: inferred) and `value` name, in normal form, when they can
@@ -112,6 +125,12 @@ void add_stix_object(const nlohmann::json& j, std::size_t line, Sink& sink);
 /// Parses one captured JSON object text; reports it and returns a discarded value when it is
 /// nested too deep or not JSON.
 nlohmann::json parse_object_text(const std::string& text, std::size_t line, Sink& sink);
+
+/// Whether objects of the common shape skip nlohmann's tree (json.cpp), on this thread; tests
+/// turn it off to hold both paths equal, and count the objects that took it.
+bool fast_objects_enabled();
+void set_fast_objects(bool on);
+std::size_t fast_objects_read();
 
 /// Calls on_line(line, number) for each line, stopping at a line over the size cap.
 void read_lines(CharReader& r, Sink& sink,

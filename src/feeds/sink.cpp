@@ -1,5 +1,6 @@
 // The Sink (reader.hpp): every entry of every reader is judged here, by the rulebook.
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 
 #include "../indicator_fields.hpp"
@@ -21,23 +22,41 @@ void CharReader::skip_bom() {
 
 bool CharReader::fill() {
   if (!in_) return false;
-  in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+  in_.read(buf_.data(), static_cast<std::streamsize>(kFill));
   len_ = static_cast<std::size_t>(in_.gcount());
   pos_ = 0;
   return len_ > 0;
 }
 
+void CharReader::replay(std::string_view head) {
+  if (head.empty()) return;
+  // What is left is at most kFill bytes, and the buffer holds kFill + kReplay.
+  const std::size_t rest = len_ - pos_;
+  const std::size_t n = std::min(head.size(), kReplay);
+  std::memmove(buf_.data() + n, buf_.data() + pos_, rest);
+  std::memcpy(buf_.data(), head.data(), n);
+  pos_ = 0;
+  len_ = n + rest;
+}
+
 bool read_line(CharReader& r, std::string& out, std::size_t max, bool& too_long) {
   out.clear();
-  int c = r.get();
-  if (c == EOF) return false;
-  while (c != EOF && c != '\n') {
-    if (out.size() >= max) {
+  std::string_view w = r.window();
+  if (w.empty()) return false;
+  while (!w.empty()) {
+    const auto nl = w.find('\n');
+    const std::size_t take = nl == std::string_view::npos ? w.size() : nl;
+    if (out.size() + take > max) {
       too_long = true;
       return true;
     }
-    out += static_cast<char>(c);
-    c = r.get();
+    out.append(w.data(), take);
+    if (nl != std::string_view::npos) {
+      r.advance(take + 1);
+      break;
+    }
+    r.advance(take);
+    w = r.window();
   }
   if (!out.empty() && out.back() == '\r') out.pop_back();
   return true;
@@ -130,6 +149,18 @@ Sink::Sink(const ReadOptions& o, const BatchCallback& on_batch, const IssueCallb
     : o_(o), on_batch_(on_batch), on_issue_(on_issue), s_(summary) {
   batch_size_ = std::clamp<std::size_t>(o.batch_size, 1, 100'000);
   batch_.reserve(batch_size_);
+  // The defaults are the same for every entry: trimmed and judged once, and given to an entry
+  // after its own fields are judged (fields are judged one by one, so the order changes nothing).
+  // Defaults that fail are applied before, as given, so each row reports the problem.
+  IndicatorSpec d = o.defaults;
+  d.type.reset();
+  d.value.reset();
+  d.id.reset();
+  trim_fields(d);
+  if (!rules::normalize(d, o.lookup)) {
+    defaults_ = std::move(d);
+    defaults_judged_ = true;
+  }
 }
 
 void Sink::error(std::size_t line, std::string field, std::string_view value, std::string reason,
@@ -151,7 +182,7 @@ void Sink::fatal(std::size_t line, std::string field, std::string reason) {
 
 bool Sink::add(IndicatorSpec spec, std::size_t line, bool retire) {
   if (s_.stopped) return false;
-  apply_defaults(spec, o_.defaults);
+  if (!defaults_judged_) apply_defaults(spec, o_.defaults);
   trim_fields(spec);
   if (!spec.value || spec.value->empty()) {
     error(line, "value", "", "value is empty");
@@ -168,6 +199,7 @@ bool Sink::add(IndicatorSpec spec, std::size_t line, bool retire) {
     error(line, p->field, p->value, p->reason, std::move(names));
     return true;
   }
+  if (defaults_judged_) apply_defaults(spec, defaults_);
   if (o_.drop_duplicates) {
     auto [it, inserted] = seen_.emplace(rules::key(*spec.type, *spec.value), line);
     if (!inserted) {
@@ -181,7 +213,10 @@ bool Sink::add(IndicatorSpec spec, std::size_t line, bool retire) {
       return true;
     }
   }
-  batch_.push_back(FeedEntry{std::move(spec), line, retire});
+  FeedEntry& e = batch_.emplace_back();  // in place: an entry is large
+  e.spec = std::move(spec);
+  e.line = line;
+  e.retire = retire;
   ++s_.entries;
   if (batch_.size() >= batch_size_) return flush();
   return true;
