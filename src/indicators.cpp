@@ -127,6 +127,16 @@ std::optional<std::string> numeric_host_problem(const Labels& labels) {
   return std::nullopt;
 }
 
+// The bytes of a domain label (lower case): letters, digits, '-' and '_'.
+constexpr std::array<bool, 256> kLabelChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  t['-'] = true;
+  t['_'] = true;
+  return t;
+}();
+
 // Why `d` (lower case, no trailing dot) is no domain; nullopt when it is one.
 std::optional<std::string> domain_problem(std::string_view d) {
   if (d.empty()) return std::string("value is empty");
@@ -135,12 +145,14 @@ std::optional<std::string> domain_problem(std::string_view d) {
   for (auto label : labels) {
     if (label.empty()) return std::string("a domain cannot have an empty label");
     if (label.size() > 63) return std::string("a domain label is at most 63 characters");
-    for (char c : label) {
-      if (static_cast<unsigned char>(c) >= 0x80) {
+    const auto bad = std::find_if(label.begin(), label.end(), [](char c) {
+      return !kLabelChar[static_cast<unsigned char>(c)];
+    });
+    if (bad != label.end()) {
+      if (static_cast<unsigned char>(*bad) >= 0x80) {
         return std::string("not an ASCII domain: give its punycode (xn--) form");
       }
-      const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-      if (!ok) return std::string("a domain holds only letters, digits, '-', '_' and '.'");
+      return std::string("a domain holds only letters, digits, '-', '_' and '.'");
     }
     if (label.front() == '-' || label.back() == '-') {
       return std::string("a domain label cannot start or end with '-'");

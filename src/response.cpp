@@ -257,7 +257,8 @@ std::uint64_t decode_fields(element obj, Indicator& i, std::uint64_t wanted) {
     const std::string_view k = field.key;
     if (k.empty() || static_cast<unsigned char>(k.front()) >= 128) continue;
     for (const KeySetter& ks : buckets[static_cast<unsigned char>(k.front())]) {
-      if (ks.key == k) {
+      // Length and last byte first: they tell apart every pair of keys a bucket holds.
+      if (ks.key.size() == k.size() && ks.key.back() == k.back() && ks.key == k) {
         if ((wanted >> ks.index & 1U) != 0) {
           ks.set(field.value, i);
           set |= std::uint64_t{1} << ks.index;
