@@ -63,20 +63,35 @@ using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
 // Collects the reply. With a Content-Length the body is reserved once at its size (refused at
 // once when over the cap); without one (chunked) it grows in blocks, so a reply cut at the cap
-// has held about the cap, never the cap plus a doubled copy.
+// has held about the cap, never the cap plus a doubled copy. A compressed reply's length is the
+// compressed one: 16 times it (at most 64 MiB, and the cap) is reserved, what a page of records
+// decodes to, so the decoded page is not copied from blocks once more at the end.
 struct Sink {
   HttpResponse* response = nullptr;
   std::size_t max_bytes = 0;
   bool too_big = false;
   bool status_seen = false;  // a status line arrived since the request was last sent
   std::size_t received = 0;
+  std::uint64_t declared = 0;       // the reply's Content-Length
+  bool encoded = false;             // a Content-Encoding other than identity
   std::vector<std::string> blocks;  // chunked replies only; joined at the end
+
+  void presize() {
+    std::uint64_t want = declared;
+    if (encoded) {
+      constexpr std::uint64_t kGuessCap = std::uint64_t{64} << 20;  // a guess, so bounded
+      want = std::max(declared, declared > kGuessCap / 16 ? kGuessCap : declared * 16);
+    }
+    want = std::min<std::uint64_t>(want, max_bytes);
+    if (want > 0) response->body.reserve(static_cast<std::size_t>(want) + internal::kBodyPadding);
+  }
 
   bool append(const char* data, std::size_t n) {
     if (n > max_bytes - received) {
       too_big = true;
       return false;
     }
+    if (received == 0 && blocks.empty() && response->body.empty()) presize();
     received += n;
     std::string& body = response->body;
     if (blocks.empty() && body.capacity() - body.size() >= n + internal::kBodyPadding) {
@@ -131,6 +146,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
   if (line.rfind("HTTP/", 0) == 0) {
     sink->response->headers.clear();  // a new response (after a redirect or 100 Continue)
     sink->status_seen = true;
+    sink->declared = 0;
+    sink->encoded = false;
     return n;
   }
   auto colon = line.find(':');
@@ -152,9 +169,9 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
       sink->too_big = true;
       return 0;  // refused before reading a byte of the body
     }
-    if (digits && sink->response->body.empty() && sink->blocks.empty()) {
-      sink->response->body.reserve(static_cast<std::size_t>(length) + internal::kBodyPadding);
-    }
+    if (digits) sink->declared = length;  // reserved at the body's first bytes (presize)
+  } else if (internal::iequals(name, "Content-Encoding")) {
+    sink->encoded = !value.empty() && !internal::iequals(value, "identity");
   }
   sink->response->headers.emplace(std::string(name), std::string(value));
   return n;

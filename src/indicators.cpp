@@ -498,9 +498,12 @@ std::optional<std::string> AllowList::add(std::string_view entry) {
 }
 
 std::optional<std::string> AllowList::match(std::string_view type, std::string_view value) const {
-  const std::string k = key(type, value);
-  for (const auto& [e, why] : exact_) {
-    if (e == k) return why;
+  // Asked for every entry of a feed: no work for a list without entries of a kind.
+  if (!exact_.empty()) {
+    const std::string k = key(type, value);
+    for (const auto& [e, why] : exact_) {
+      if (e == k) return why;
+    }
   }
   if (type == "domain") {
     for (const auto& [suffix, why] : suffixes_) {
@@ -510,7 +513,7 @@ std::optional<std::string> AllowList::match(std::string_view type, std::string_v
       if (std::string_view(suffix).substr(1) == value) return why;  // *.x.com covers x.com
     }
   }
-  if (type == "ipv4" || type == "ipv6") {
+  if (!ranges_.empty() && (type == "ipv4" || type == "ipv6")) {
     const bool v6 = type == "ipv6";
     std::array<unsigned char, 16> a{};
     if (!address_bytes(value, v6, a)) return std::nullopt;

@@ -25,6 +25,21 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// A page of 2,000 records, which gzip shrinks about 8 times (as the API's pages).
+const std::string& page_text() {
+  static const std::string text = [] {
+    std::string t = R"({"resources":[)";
+    for (int i = 0; i < 2000; ++i) {
+      t += (i == 0 ? "" : ",") + std::string(R"({"id":")") + std::to_string(i * 7919 % 100003) +
+           std::to_string(i * 104729) + R"(","type":"domain","value":"d)" + std::to_string(i) +
+           R"(.example.com","created_on":"2026-12-03T17:04:45.)" + std::to_string(i * 31337) +
+           R"(Z","platforms":["windows","mac","linux"]})";
+    }
+    return t + "]}";
+  }();
+  return text;
+}
+
 class LoopbackServer {
  public:
   LoopbackServer() {
@@ -50,6 +65,9 @@ class LoopbackServer {
     });
     server_.Get("/big", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(std::string(3 << 20, 'x'), "text/plain");
+    });
+    server_.Get("/page", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(page_text(), "application/json");
     });
     server_.Get("/redirect", [](const httplib::Request&, httplib::Response& res) {
       res.set_redirect("/echo", 302);
@@ -328,6 +346,37 @@ TEST(CurlTransport, RedirectsAreNotFollowedUnlessAsked) {
   ASSERT_TRUE(followed.ok());
   EXPECT_EQ(followed.response.status, 200);
   EXPECT_EQ(followed.response.effective_url, server.url("/echo"));
+}
+
+// A compressed reply's body is reserved from its compressed length (16 times it): a page that
+// decodes to less, and one that decodes to far more (the blocks path), arrive whole, and the cap
+// holds for the decoded size either way.
+TEST(CurlTransport, CompressedRepliesArriveWholeAndCapped) {
+  LoopbackServer server;
+  for (const std::string enc : {"gzip, deflate", "identity"}) {
+    SCOPED_TRACE(enc);
+    falcon::CurlTransportOptions o;
+    o.accept_encoding = enc;
+    falcon::CurlTransport transport(o);
+    falcon::HttpRequest req;
+    req.method = "GET";
+    req.url = server.url("/page");
+    auto page = transport.send(req);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page.response.body, page_text());
+    EXPECT_EQ(falcon::header_value(page.response.headers, "Content-Encoding").has_value(),
+              enc != "identity");
+    req.url = server.url("/big");
+    auto big = transport.send(req);
+    ASSERT_TRUE(big.ok());
+    EXPECT_EQ(big.response.body, std::string(3 << 20, 'x'));
+    o.max_response_bytes = page_text().size() - 1;
+    falcon::CurlTransport capped(o);
+    req.url = server.url("/page");
+    auto refused = capped.send(req);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error->message.find("larger than"), std::string::npos);
+  }
 }
 
 TEST(CurlTransport, OversizedReplyIsRefusedNotBuffered) {
