@@ -201,7 +201,7 @@ using Setter = void (*)(element, Indicator&);
 struct KeySetter {
   std::string_view key;
   Setter set;
-  std::size_t index;              // the field's position in the table
+  std::size_t index;          // the field's position in the table
   void (*reset)(Indicator&);  // back to the field's default
 };
 
@@ -210,12 +210,16 @@ void set_field(element v, Indicator& i) {
   take(v, std::get<I>(internal::kFieldRows).record(i));
 }
 
-void to_default(std::string& s) { s.clear(); }
+void to_default(std::string& s) {
+  s.clear();
+}
 template <class T>
 void to_default(std::optional<T>& o) {
   o.reset();
 }
-void to_default(std::vector<std::string>& v) { v.clear(); }
+void to_default(std::vector<std::string>& v) {
+  v.clear();
+}
 
 template <std::size_t I>
 void reset_field(Indicator& i) {
@@ -270,7 +274,9 @@ std::uint64_t decode_fields(element obj, Indicator& i, std::uint64_t wanted) {
   return set;
 }
 
-void decode(element obj, Indicator& i) { decode_fields(obj, i, ~std::uint64_t{0}); }
+void decode(element obj, Indicator& i) {
+  decode_fields(obj, i, ~std::uint64_t{0});
+}
 
 // `i` (reused from the record before) as `obj`, in the fields of `wanted`: what the object does
 // not set goes back to its default, so nothing of the record before stays.
@@ -550,20 +556,19 @@ void for_each_record(const Response& page, std::uint64_t fields,
                      const std::function<void(const RecordView&)>& fn) {
   const auto& body = ResponseAccess::body(page);
   if (body && body->fast_ok && !body->decoded.load(std::memory_order_acquire)) {
-    const bool done =
-        with_parser(*body, [&](simdjson::simdjson_result<element> doc) {
-          if (doc.error() != simdjson::SUCCESS) return false;
-          const std::optional<element> res = last_member(doc.value(), "resources");
-          if (!res || res->type() == element_type::NULL_VALUE) return true;
-          if (res->type() != element_type::ARRAY) return false;  // nlohmann's rules
-          Indicator scratch;
-          const simdjson::dom::array items = res->get_array().value();
-          for (element item : items) {
-            decode_reused(item, scratch, fields);
-            fn(ElementRecord(scratch, item));
-          }
-          return true;
-        });
+    const bool done = with_parser(*body, [&](simdjson::simdjson_result<element> doc) {
+      if (doc.error() != simdjson::SUCCESS) return false;
+      const std::optional<element> res = last_member(doc.value(), "resources");
+      if (!res || res->type() == element_type::NULL_VALUE) return true;
+      if (res->type() != element_type::ARRAY) return false;  // nlohmann's rules
+      Indicator scratch;
+      const simdjson::dom::array items = res->get_array().value();
+      for (element item : items) {
+        decode_reused(item, scratch, fields);
+        fn(ElementRecord(scratch, item));
+      }
+      return true;
+    });
     if (done) return;
   }
   for (const Indicator& i : page.resources_as<Indicator>()) fn(DecodedRecord(i));

@@ -92,7 +92,8 @@ class RecordView {
 /// Calls fn for each record of `page`'s resources, in order, the same records
 /// resources_as<Indicator>() gives. `fields`: a bit per position in the field table
 /// (rules::fields()) to decode; one Indicator is reused, so a page costs no allocation per record
-/// for fields whose values fit the buffers of the record before.
+/// for fields whose values fit the buffers of the record before. `fn` must not decode another
+/// reply on this thread: the records are read from the thread's parser.
 void for_each_record(const Response& page, std::uint64_t fields,
                      const std::function<void(const RecordView&)>& fn);
 

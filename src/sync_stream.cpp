@@ -4,10 +4,10 @@
 // arrive and dropped, keeping only the records that differ or go. Conflicts are looked for
 // outside the scope. The guards see exact totals; then a second read of the feed builds the
 // writes the plan needs, reported (and written) as they are produced.
+#include <sys/mman.h>
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <sys/mman.h>
 #include <unordered_map>
 
 #include "falcon/fql.hpp"
@@ -171,13 +171,17 @@ class Index {
     std::uint32_t row = kEmpty;
     std::uint32_t tag = 0;
   };
-  static std::uint32_t tag_of(const Key& k) { return static_cast<std::uint32_t>(k.a >> 32); }
+  static std::uint32_t tag_of(const Key& k) {
+    return static_cast<std::uint32_t>(k.a >> 32);
+  }
   void place(Slot sl) {
     std::size_t i = sl.tag & (slots_.size() - 1);
     while (slots_[i].row != kEmpty) i = (i + 1) & (slots_.size() - 1);
     slots_[i] = sl;
   }
-  void place(std::uint32_t r) { place(Slot{r, tag_of(rows_[r].key)}); }
+  void place(std::uint32_t r) {
+    place(Slot{r, tag_of(rows_[r].key)});
+  }
   void grow() {
     std::vector<Slot> old;
     old.swap(slots_);
@@ -746,7 +750,7 @@ class Engine {
   std::chrono::system_clock::time_point now_;
   std::vector<Row> rows_;
   Index index_;
-  std::vector<Key> keys_;  // of the batch first() reads
+  std::vector<Key> keys_;               // of the batch first() reads
   std::vector<std::uint32_t> ordinal_;  // entry number of the read -> row (kNoRow: set aside)
   std::size_t entries_ = 0;
   HashSet keep_;

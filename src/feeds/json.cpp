@@ -57,8 +57,7 @@ bool fast_object(simdjson::dom::parser& parser, const std::string& text, Indicat
   if (text.find("\\u") != std::string::npos) return false;
   const bool padded = text.capacity() - text.size() >= simdjson::SIMDJSON_PADDING;
   simdjson::dom::object obj;
-  if (parser.parse(text.data(), text.size(), !padded).get_object().get(obj) !=
-      simdjson::SUCCESS) {
+  if (parser.parse(text.data(), text.size(), !padded).get_object().get(obj) != simdjson::SUCCESS) {
     return false;
   }
   static_assert(internal::kFieldCount <= 32, "one bit per field");
@@ -303,8 +302,10 @@ class JsonStream {
     }
     while (c != EOF && c != ',' && c != ']' && c != '}' && !is_space(static_cast<char>(c))) {
       if (++n > max && !skip) return too_large();
-      if (!skip) out += static_cast<char>(r_.get());
-      else r_.get();
+      if (!skip)
+        out += static_cast<char>(r_.get());
+      else
+        r_.get();
       c = r_.peek();
     }
     if (n == 0) {
@@ -334,9 +335,15 @@ json parse_object_text(const std::string& text, std::size_t line, Sink& sink) {
   return j;
 }
 
-bool fast_objects_enabled() { return t_fast_objects; }
-void set_fast_objects(bool on) { t_fast_objects = on; }
-std::size_t fast_objects_read() { return t_fast_read; }
+bool fast_objects_enabled() {
+  return t_fast_objects;
+}
+void set_fast_objects(bool on) {
+  t_fast_objects = on;
+}
+std::size_t fast_objects_read() {
+  return t_fast_read;
+}
 
 void read_json(CharReader& r, Sink& sink) {
   simdjson::dom::parser parser;

@@ -22,8 +22,8 @@ namespace {
 json issue_json(const feeds::FeedIssue& i) {
   json names = json::array();
   for (const auto& n : i.names) names.push_back({n.type, n.value});
-  return {{"line", i.line},       {"field", i.field},         {"value", i.value},
-          {"reason", i.reason},   {"duplicate", i.duplicate}, {"names", names}};
+  return {{"line", i.line},     {"field", i.field},         {"value", i.value},
+          {"reason", i.reason}, {"duplicate", i.duplicate}, {"names", names}};
 }
 
 // Entries, issues and the summary of one read, as JSON to compare.
