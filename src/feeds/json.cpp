@@ -48,9 +48,166 @@ void add_json_object(const json& j, std::size_t line, Sink& sink) {
   sink.add(std::move(spec), line);
 }
 
-// The common object read without a tree. False sends it down the tree path: not an object, a
-// key that is unknown or given twice, a value of another kind, metadata, a \u escape (the two
-// parsers differ on lone surrogates) or a nesting cap below an object's own depth.
+// One member's value, as the fast paths read it.
+struct Value {
+  enum Kind { string, boolean, null, list } kind = null;
+  std::string_view text;                                 // string
+  bool flag = false;                                     // boolean
+  const std::vector<std::string_view>* items = nullptr;  // list (of strings)
+};
+
+// Sets the member `key` of `spec` from `v`. False sends the object down the tree path: a key
+// that is unknown or given twice (`seen`), a value of another kind, metadata.
+bool assign(std::string_view key, const Value& v, IndicatorSpec& spec, std::uint32_t& seen) {
+  static_assert(internal::kFieldCount <= 32, "one bit per field");
+  bool ok = false, found = false;
+  std::size_t index = 0;
+  internal::for_each_field([&](const auto& r) {
+    const std::size_t i = index++;
+    if (found || r.field.key != key) return;
+    found = true;
+    if ((seen & (1u << i)) != 0) return;
+    seen |= 1u << i;
+    if (!r.field.create && !r.field.update) {
+      ok = true;  // a record-only key (created_on, ...), skipped whatever it holds
+      return;
+    }
+    if constexpr (internal::reaches<decltype(r.spec), IndicatorSpec>) {
+      auto& m = r.spec(spec);
+      using M = std::decay_t<decltype(m)>;
+      if (v.kind == Value::null) {
+        ok = !std::is_same_v<M, std::optional<json>>;
+      } else if constexpr (std::is_same_v<M, std::optional<std::string>>) {
+        if (v.kind != Value::string) return;
+        m.emplace(v.text);
+        ok = true;
+      } else if constexpr (std::is_same_v<M, std::optional<std::vector<std::string>>>) {
+        if (v.kind != Value::list) return;
+        m.emplace(v.items->begin(), v.items->end());
+        ok = true;
+      } else if constexpr (std::is_same_v<M, std::optional<bool>>) {
+        if (v.kind != Value::boolean) return;
+        m = v.flag;
+        ok = true;
+      }
+    }
+  });
+  return ok;
+}
+
+// The commonest objects, read by hand: strings of printable ASCII without escapes, lists of
+// them, true, false, null. What this reads, any JSON parser reads the same; anything else
+// returns false (to simdjson's path, then the tree's).
+class TinyObject {
+ public:
+  explicit TinyObject(std::string_view t) : t_(t) {}
+
+  bool read(IndicatorSpec& spec) {
+    std::uint32_t seen = 0;
+    ws();
+    if (!eat('{')) return false;
+    ws();
+    if (!eat('}')) {
+      while (true) {
+        std::string_view key;
+        Value v;
+        if (!string(key)) return false;
+        ws();
+        if (!eat(':')) return false;
+        ws();
+        if (!value(v) || !assign(key, v, spec, seen)) return false;
+        ws();
+        if (eat('}')) break;
+        if (!eat(',')) return false;
+        ws();
+      }
+    }
+    ws();
+    return i_ == t_.size();
+  }
+
+ private:
+  void ws() {
+    while (i_ < t_.size() &&
+           (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\n' || t_[i_] == '\r')) {
+      ++i_;
+    }
+  }
+  bool eat(char c) {
+    if (i_ < t_.size() && t_[i_] == c) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  bool word(std::string_view w) {
+    if (t_.substr(i_, w.size()) != w) return false;
+    i_ += w.size();
+    return true;
+  }
+  bool string(std::string_view& out) {
+    if (!eat('"')) return false;
+    const std::size_t start = i_;
+    for (; i_ < t_.size(); ++i_) {
+      const auto c = static_cast<unsigned char>(t_[i_]);
+      if (c == '"') {
+        out = t_.substr(start, i_ - start);
+        ++i_;
+        return true;
+      }
+      if (c < 0x20 || c >= 0x7f || c == '\\') return false;
+    }
+    return false;
+  }
+  bool value(Value& v) {
+    if (i_ >= t_.size()) return false;
+    switch (t_[i_]) {
+      case '"':
+        v.kind = Value::string;
+        return string(v.text);
+      case 't':
+        v.kind = Value::boolean;
+        v.flag = true;
+        return word("true");
+      case 'f':
+        v.kind = Value::boolean;
+        return word("false");
+      case 'n':
+        v.kind = Value::null;
+        return word("null");
+      case '[': {
+        ++i_;
+        items_.clear();
+        ws();
+        if (!eat(']')) {
+          while (true) {
+            std::string_view item;
+            if (!string(item)) return false;
+            items_.push_back(item);
+            ws();
+            if (eat(']')) break;
+            if (!eat(',')) return false;
+            ws();
+          }
+        }
+        v.kind = Value::list;
+        v.items = &items_;
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  std::string_view t_;
+  std::size_t i_ = 0;
+  std::vector<std::string_view> items_;
+};
+
+// The common object read by simdjson, without a tree: what TinyObject turns away for an escape
+// or a byte past ASCII. False sends it down the tree path: not an object, what assign() refuses,
+// a \u escape (the two parsers differ on lone surrogates) or a nesting cap below an object's
+// own depth.
 bool fast_object(simdjson::dom::parser& parser, const std::string& text, IndicatorSpec& spec,
                  int max_depth) {
   if (max_depth < 2 || text.empty() || text.front() != '{') return false;
@@ -60,56 +217,39 @@ bool fast_object(simdjson::dom::parser& parser, const std::string& text, Indicat
   if (parser.parse(text.data(), text.size(), !padded).get_object().get(obj) != simdjson::SUCCESS) {
     return false;
   }
-  static_assert(internal::kFieldCount <= 32, "one bit per field");
   std::uint32_t seen = 0;
+  std::vector<std::string_view> items;
   for (const auto field : obj) {
-    const std::string_view key = field.key;
-    const simdjson::dom::element v = field.value;
-    bool ok = false, found = false;
-    std::size_t index = 0;
-    internal::for_each_field([&](const auto& r) {
-      const std::size_t i = index++;
-      if (found || r.field.key != key) return;
-      found = true;
-      if ((seen & (1u << i)) != 0) return;
-      seen |= 1u << i;
-      if (!r.field.create && !r.field.update) {
-        ok = true;  // a record-only key (created_on, ...), skipped whatever it holds
-        return;
-      }
-      if constexpr (internal::reaches<decltype(r.spec), IndicatorSpec>) {
-        auto& m = r.spec(spec);
-        using M = std::decay_t<decltype(m)>;
-        if (v.is_null()) {
-          ok = !std::is_same_v<M, std::optional<json>>;
-          return;
-        }
-        if constexpr (std::is_same_v<M, std::optional<std::string>>) {
+    const simdjson::dom::element e = field.value;
+    Value v;
+    switch (e.type()) {
+      case simdjson::dom::element_type::STRING:
+        v.kind = Value::string;
+        v.text = e.get_string().value();
+        break;
+      case simdjson::dom::element_type::BOOL:
+        v.kind = Value::boolean;
+        v.flag = e.get_bool().value();
+        break;
+      case simdjson::dom::element_type::NULL_VALUE:
+        v.kind = Value::null;
+        break;
+      case simdjson::dom::element_type::ARRAY: {
+        items.clear();
+        const simdjson::dom::array a = e.get_array().value();
+        for (const auto item : a) {
           std::string_view str;
-          if (v.get_string().get(str) != simdjson::SUCCESS) return;
-          m.emplace(str);
-          ok = true;
-        } else if constexpr (std::is_same_v<M, std::optional<std::vector<std::string>>>) {
-          simdjson::dom::array a;
-          if (v.get_array().get(a) != simdjson::SUCCESS) return;
-          std::vector<std::string> items;
-          items.reserve(a.size());
-          for (const auto item : a) {
-            std::string_view str;
-            if (item.get_string().get(str) != simdjson::SUCCESS) return;
-            items.emplace_back(str);
-          }
-          m = std::move(items);
-          ok = true;
-        } else if constexpr (std::is_same_v<M, std::optional<bool>>) {
-          bool b = false;
-          if (v.get_bool().get(b) != simdjson::SUCCESS) return;
-          m = b;
-          ok = true;
+          if (item.get_string().get(str) != simdjson::SUCCESS) return false;
+          items.push_back(str);
         }
+        v.kind = Value::list;
+        v.items = &items;
+        break;
       }
-    });
-    if (!ok) return false;
+      default:
+        return false;
+    }
+    if (!assign(field.key, v, spec, seen)) return false;
   }
   return true;
 }
@@ -117,9 +257,14 @@ bool fast_object(simdjson::dom::parser& parser, const std::string& text, Indicat
 // An indicator object's captured text: the fast path when it applies, the tree otherwise.
 void add_object_text(std::string& text, std::size_t line, Sink& sink,
                      simdjson::dom::parser& parser) {
-  if (fast_objects_enabled()) {
+  if (fast_objects_enabled() && sink.options().max_depth >= 2) {
     IndicatorSpec spec;
-    if (fast_object(parser, text, spec, sink.options().max_depth)) {
+    bool read = TinyObject(text).read(spec);
+    if (!read) {
+      spec = IndicatorSpec{};  // what the tiny reader set before it gave up
+      read = fast_object(parser, text, spec, sink.options().max_depth);
+    }
+    if (read) {
       ++t_fast_read;
       ++sink.summary().records;
       sink.add(std::move(spec), line);

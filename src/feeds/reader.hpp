@@ -89,7 +89,7 @@ class Sink {
   void fatal(std::size_t line, std::string field, std::string reason);
   /// Judges `spec` and queues it (`retire`: the feed says it is retired). Returns false once
   /// reading must stop.
-  bool add(IndicatorSpec spec, std::size_t line, bool retire = false);
+  bool add(IndicatorSpec&& spec, std::size_t line, bool retire = false);
   /// Hands the queued entries to the batch callback.
   bool flush();
 

@@ -180,7 +180,7 @@ void Sink::fatal(std::size_t line, std::string field, std::string reason) {
   if (!s_.fatal) s_.fatal = FeedIssue{line, std::move(field), "", std::move(reason), false, {}};
 }
 
-bool Sink::add(IndicatorSpec spec, std::size_t line, bool retire) {
+bool Sink::add(IndicatorSpec&& spec, std::size_t line, bool retire) {
   if (s_.stopped) return false;
   if (!defaults_judged_) apply_defaults(spec, o_.defaults);
   trim_fields(spec);

@@ -55,6 +55,14 @@ const std::vector<std::string> kObjects = {
     R"({"type":"domain","value":"e.example","expiration":"2030-01-02","description":"  free text  "})",
     R"({"type":"domain","value":"f.example","created_on":{"deep":[1,2]},"id":"ignored-id"})",
     R"({"type":"domain","value":"g.example","action":null,"tags":null,"applied_globally":null})",
+    R"({ "type" : "domain" ,
+         "value" : "r.example" , "tags" : [ "a" , "b" ] , "platforms" : [ ] })",
+    // Past what the hand reader takes (an escape, bytes past ASCII, DEL): simdjson's path.
+    R"({"type":"domain","value":"s.example","description":"say \"hi\"\tthen\/go"})",
+    "{\"type\":\"domain\",\"value\":\"t.example\",\"description\":\"caf\xc3\xa9\"}",
+    "{\"type\":\"domain\",\"value\":\"u.exa\x7fmple\"}",
+    "{\"type\":\"domain\",\"value\":\"v.example\",\"tags\":[\"a\tb\"]}",
+    "{\"type\":\"domain\",\"value\":\"w.exa\xffmple\"}",
     // Each of these takes the tree: an unknown key, a key twice, a wrong kind, metadata, escapes.
     R"({"type":"domain","value":"h.example","colour":"red"})",
     R"({"type":"domain","value":"i.example","value":"j.example"})",
@@ -110,6 +118,21 @@ TEST(FastPaths, FeedObjectsReadTheSameWithoutTheTree) {
       EXPECT_GE(fast["entries"].size(), o == &defaults ? 12u : 0u);
     }
   }
+}
+
+// Objects the hand reader turns away (an escape in each) are still read without the tree.
+TEST(FastPaths, EscapedObjectsTakeSimdjsonsPath) {
+  std::string nd;
+  for (int i = 0; i < 20; ++i) {
+    nd += R"({"type":"domain","value":"e)" + std::to_string(i) +
+          R"(.example","description":"a \"quoted\" word"})" + "\n";
+  }
+  const std::size_t before = falcon::internal::feed::fast_objects_read();
+  const json fast = read_json(nd, feeds::Format::ndjson, true);
+  EXPECT_EQ(falcon::internal::feed::fast_objects_read() - before, 20u);
+  EXPECT_EQ(fast, read_json(nd, feeds::Format::ndjson, false));
+  EXPECT_EQ(fast["entries"].size(), 20u);
+  EXPECT_EQ(fast["entries"][0]["spec"]["description"], "a \"quoted\" word");
 }
 
 TEST(FastPaths, ReusedRecordsDecodeAsTheWholeRecord) {
