@@ -136,6 +136,20 @@ TEST_F(PagingCostTest, CompoundFiltersWalkTheEqualitysIndex) {
   for (std::size_t i = 1; i < w.visited.size(); ++i) EXPECT_EQ(w.visited[i], 1667u) << i;
 }
 
+// A filter that names its values (sync's conflict lookup) reads those values' records only.
+TEST_F(PagingCostTest, ValueListsAreLookedUpNotScanned) {
+  const std::string values = "value:['h1.example.com','" + sha256_of(2) +
+                             "','h3.example.com','nowhere.example.com','h1.example.com']";
+  for (const std::string& filter : {values, values + "+type:'domain'", values + "+deleted:false"}) {
+    const std::uint64_t before = emu_->records_visited();
+    json page =
+        call_json("GET", std::string(kSearch) + "?limit=100&filter=" + url_encode(filter), 200);
+    EXPECT_LT(emu_->records_visited() - before, 100u) << filter;
+    const bool domains = filter.find("type:") != std::string::npos;
+    EXPECT_EQ(page["meta"]["pagination"]["total"], domains ? 2 : 3) << filter;
+  }
+}
+
 // Fewer records: every scanned page here renders them all (slow under the sanitizers).
 class IndexEquivalenceTest : public PagingCostTest {
  protected:
@@ -176,6 +190,12 @@ TEST_F(IndexEquivalenceTest, IndexAnswersWhatAScanAnswers) {
     update["indicators"].push_back({{"id", ids["resources"][i]}, {"severity", "low"}});
   }
   call_json("PATCH", "/iocs/entities/indicators/v1", 200, update.dump());
+  std::vector<std::string> gone;  // the values of the records deleted here
+  for (int i : {30, 31}) {
+    gone.push_back(call_json(
+        "GET", "/iocs/entities/indicators/v1?ids=" + ids["resources"][i].get<std::string>(),
+        200)["resources"][0]["value"]);
+  }
   call_json("DELETE",
             "/iocs/entities/indicators/v1?ids=" + ids["resources"][30].get<std::string>() + "," +
                 ids["resources"][31].get<std::string>(),
@@ -187,6 +207,20 @@ TEST_F(IndexEquivalenceTest, IndexAnswersWhatAScanAnswers) {
   same("action:'no_action'", "expiration.desc");
   same("severity:'high'", "expired.desc");
   for (const auto& f : compound) same(f, "action.asc");
+  // Value lists (looked up, not scanned), after the delete: one of them names a deleted record.
+  json some = call_json("GET", std::string(kSearch) + "?limit=40&sort=value.asc", 200);
+  std::string list = "value:[";
+  for (std::size_t i = 0; i < some["resources"].size(); i += 3) {
+    const json rec = call_json(
+        "GET", "/iocs/entities/indicators/v1?ids=" + some["resources"][i].get<std::string>(),
+        200)["resources"][0];
+    list += (i == 0 ? "'" : ",'") + rec["value"].get<std::string>() + "'";
+  }
+  list += ",'" + gone[0] + "','" + gone[1] + "','" + sha256_of(4) + "']";
+  for (const std::string sort : {"created_on.asc", "value|desc", "expiration.desc"}) {
+    same(list, sort);
+    same(list + "+action:!'allow'", sort);
+  }
   // An offset page of a walked group equals the scan's.
   const std::string f = url_encode("type:'domain'+platforms:'mac'");
   const std::string g =

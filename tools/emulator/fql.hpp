@@ -52,6 +52,11 @@ class FqlFilter {
   /// The whole filter when it is one such comparison, else nullopt.
   std::optional<Equality> simple_equality() const;
 
+  /// The literals of a top-level AND term `field:['a','b',...]` (or `field:'a'`) that compares
+  /// as exact text: every record the filter matches holds one of them in `field`. nullopt when
+  /// the filter has no such term.
+  std::optional<std::vector<std::string>> any_of(std::string_view field) const;
+
   /// One term of the filter's top-level AND.
   struct Conjunct {
     enum class Kind {

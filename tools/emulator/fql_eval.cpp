@@ -261,6 +261,35 @@ std::optional<FqlFilter::Equality> FqlFilter::simple_equality() const {
   return Equality{c.path, lit.text, c.kind == Kind::CiString};
 }
 
+std::optional<std::vector<std::string>> FqlFilter::any_of(std::string_view field) const {
+  if (root_ == nullptr) return std::nullopt;
+  std::vector<const Node*> terms;
+  if (root_->type == Node::Type::And) {
+    for (const auto& child : root_->children) terms.push_back(child.get());
+  } else {
+    terms.push_back(root_.get());
+  }
+  for (const Node* term : terms) {
+    if (term->type != Node::Type::Leaf) continue;
+    const Comparison& c = term->leaf;
+    // The same conditions as simple_equality(), with a set of literals, and case-sensitive.
+    if (c.path != field || (c.op != Op::Eq && c.op != Op::In) || c.wildcard || c.values.empty()) {
+      continue;
+    }
+    if (c.kind != Kind::String) continue;
+    std::vector<std::string> out;
+    for (const Literal& lit : c.values) {
+      if (lit.type != Literal::Type::String || lit.time) {
+        out.clear();
+        break;
+      }
+      out.push_back(lit.text);
+    }
+    if (!out.empty()) return out;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 void collect_paths(const FqlFilter::Node& node, std::vector<std::string>& out) {

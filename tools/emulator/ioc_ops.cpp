@@ -206,7 +206,20 @@ enum class PageOf { ids, records };
 Reply run_search(Service& s, const Call& c, PageOf what) {
   const SearchParams p = parse_search(s, c);
   const bool time_field = is_time_sort_field(p.sort.field);
-  auto plan = plan_search(p);
+  // A filter that names the values it wants (sync's conflict lookup, `value:['a','b',...]`)
+  // reads those values' records from the active (type, value) set, not every record or an
+  // index's group. Deleted records are in no such set: not when the filter may match them.
+  std::optional<std::vector<std::string>> values;
+  if (p.filter) {
+    const auto terms = p.filter->conjuncts();
+    const bool live_only = std::none_of(terms.begin(), terms.end(), [](const auto& t) {
+      return t.kind != FqlFilter::Conjunct::Kind::not_deleted &&
+             std::find(t.fields.begin(), t.fields.end(), "deleted") != t.fields.end();
+    });
+    if (live_only) values = p.filter->any_of("value");
+    if (values && values->size() > 10000) values.reset();
+  }
+  auto plan = values ? std::nullopt : plan_search(p);
   if (plan && !s.store.ensure_index(plan->spec)) plan.reset();
   // Render only what the filter and the sort read when a record is checked or sorted.
   std::vector<std::string> keys{"deleted", IndicatorStore::record_key(p.sort.field)};
@@ -248,13 +261,24 @@ Reply run_search(Service& s, const Call& c, PageOf what) {
       }
     }
     std::vector<Item> items;
-    items.reserve(v.size());
-    v.for_each(keys, [&](const json& rec) {
+    const auto consider = [&](const json& rec) {
       if (!p.include_deleted && rec.value("deleted", false)) return;
       if (p.filter && !p.filter->matches(rec)) return;
       items.push_back(Item{make_sort_key(field_value(rec, p.sort.field), time_field),
                            rec["id"].get<std::string>()});
-    });
+    };
+    if (values) {
+      std::unordered_set<std::string> seen;  // a value named twice is one record
+      for (const auto& value : *values) {
+        for (const std::string& type : indicator_types()) {
+          const auto id = v.active_id(type, value);
+          if (id && seen.insert(*id).second) consider(v.to_json(v.ref(*id), &keys));
+        }
+      }
+    } else {
+      items.reserve(v.size());
+      v.for_each(keys, consider);
+    }
     const auto less = [&](const Item& a, const Item& b) {
       const int k = compare_sort_keys(a.key, b.key, p.sort.descending);
       return k != 0 ? k < 0 : a.id < b.id;  // the id makes the order total
