@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <unordered_map>
 
 #include "falcon/fql.hpp"
@@ -83,9 +84,19 @@ void hash_into(std::string_view s, std::uint64_t& a, std::uint64_t& b) {
   b = mix(b + w * 0x9fb21c651e98df25ULL);
 }
 
+// A seed per process: keys and ids come from a feed and a server, and with fixed seeds either
+// could be chosen to collide and turn the tables' lookups into long walks.
+std::uint64_t process_seed() {
+  static const std::uint64_t seed = [] {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }();
+  return seed;
+}
+
 // One 64-bit hash of `s` (ids read).
-std::uint64_t fnv(std::uint64_t seed, std::string_view s) {
-  std::uint64_t h = seed;
+std::uint64_t hash64(std::uint64_t seed, std::string_view s) {
+  std::uint64_t h = seed ^ process_seed();
   std::size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
     std::uint64_t w;
@@ -100,7 +111,7 @@ std::uint64_t fnv(std::uint64_t seed, std::string_view s) {
 
 // 128 bits of the key, from two hashes with other seeds.
 Key key_hash(std::string_view type, std::string_view value) {
-  Key k{0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL};
+  Key k{0xcbf29ce484222325ULL ^ process_seed(), 0x84222325cbf29ce4ULL ^ mix(process_seed())};
   hash_into(type, k.a, k.b);
   hash_into(value, k.a, k.b);
   return k;
@@ -460,7 +471,7 @@ class Engine {
             // row it matched keeps its id, other records' ids go in `seen` (a matched record
             // costs no lookup there, which at a million is a cache miss each).
             const bool has_id = !have.id.empty();
-            const std::uint64_t id = has_id ? fnv(0x9ae16a3b2f90404fULL, have.id) : 0;
+            const std::uint64_t id = has_id ? hash64(0x9ae16a3b2f90404fULL, have.id) : 0;
             // The feed's keys are normal forms, which normalize() leaves as they are: a record
             // whose own type and value match one is in normal form, and needs no normalising.
             Key key = key_hash(have.type, have.value);

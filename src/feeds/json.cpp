@@ -2,8 +2,9 @@
 // (both streamed one element at a time), and NDJSON (one object per line). Objects are read by
 // the rulebook (rules::from_json), which refuses unknown keys so a typo is never dropped.
 // Objects of the common shape (known keys holding strings, lists of strings, booleans or null)
-// are read by simdjson straight into the entry; anything else takes the tree, which owns every
-// message, so the two paths give the same entries and issues (json_feed_test holds them equal).
+// are read straight into the entry, by hand when plain ASCII without escapes, else by simdjson;
+// anything else takes the tree, which owns every message, so the paths give the same entries
+// and issues (tests/unit/fast_paths_test.cpp holds them equal).
 #include <cstdint>
 #include <optional>
 #include <type_traits>
@@ -21,12 +22,12 @@ using nlohmann::json;
 namespace {
 
 using internal::is_space;
+using internal::printable;
+using internal::trim;
 
 // Per thread: a test switches its own reads, never another thread's.
 thread_local bool t_fast_objects = true;
 thread_local std::size_t t_fast_read = 0;
-using internal::printable;
-using internal::trim;
 
 std::string string_member(const json& j, const char* key) {
   if (!j.is_object()) return {};
