@@ -275,16 +275,6 @@ void recount(Plan& p) {
 
 namespace {
 
-// A 64-bit finalising mix (MurmurHash3's): the field hashes below mix eight bytes at a time,
-// fast enough for every field of every record of a million-indicator scope.
-std::uint64_t mix(std::uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  return h ^ (h >> 33);
-}
-
 // Eight bytes at a time; `lower` folds ASCII upper case first (enumerations compare without
 // case), per byte in the word: bit 7 of a byte marks an upper-case letter, shifted to bit 5.
 template <bool lower>

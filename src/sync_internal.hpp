@@ -22,6 +22,15 @@ namespace falcon::internal::sync_core {
 /// Falcon's zero time: an update with it clears the expiration.
 inline constexpr const char* kNoExpiration = "0001-01-01T00:00:00Z";
 
+/// A 64-bit finalising mix (MurmurHash3's), for the hashes sync's tables and signatures use.
+inline std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 33);
+}
+
 std::vector<std::string> sorted(std::vector<std::string> v);
 nlohmann::json opt_json(const std::optional<std::string>& s);
 /// An expiration in normal form; unset for none or the zero time.

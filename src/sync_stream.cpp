@@ -59,14 +59,6 @@ struct Key {
   bool operator==(const Key& o) const { return a == o.a && b == o.b; }
 };
 
-std::uint64_t mix(std::uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  return h ^ (h >> 33);
-}
-
 // Two 64-bit hashes of `s`, eight bytes at a time, into `a` and `b` (length included, so
 // consecutive strings do not run together).
 void hash_into(std::string_view s, std::uint64_t& a, std::uint64_t& b) {

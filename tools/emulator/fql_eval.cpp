@@ -261,14 +261,24 @@ std::optional<FqlFilter::Equality> FqlFilter::simple_equality() const {
   return Equality{c.path, lit.text, c.kind == Kind::CiString};
 }
 
+namespace {
+
+// The terms of a filter's top-level AND: its children, or the filter itself.
+std::vector<const FqlFilter::Node*> top_terms(const FqlFilter::Node& root) {
+  std::vector<const FqlFilter::Node*> terms;
+  if (root.type == FqlFilter::Node::Type::And) {
+    for (const auto& child : root.children) terms.push_back(child.get());
+  } else {
+    terms.push_back(&root);
+  }
+  return terms;
+}
+
+}  // namespace
+
 std::optional<std::vector<std::string>> FqlFilter::any_of(std::string_view field) const {
   if (root_ == nullptr) return std::nullopt;
-  std::vector<const Node*> terms;
-  if (root_->type == Node::Type::And) {
-    for (const auto& child : root_->children) terms.push_back(child.get());
-  } else {
-    terms.push_back(root_.get());
-  }
+  const std::vector<const Node*> terms = top_terms(*root_);
   for (const Node* term : terms) {
     if (term->type != Node::Type::Leaf) continue;
     const Comparison& c = term->leaf;
@@ -315,12 +325,7 @@ bool is_not_deleted(const FqlFilter::Node& node) {
 std::vector<FqlFilter::Conjunct> FqlFilter::conjuncts() const {
   std::vector<Conjunct> out;
   if (root_ == nullptr) return out;
-  std::vector<const Node*> terms;
-  if (root_->type == Node::Type::And) {
-    for (const auto& child : root_->children) terms.push_back(child.get());
-  } else {
-    terms.push_back(root_.get());
-  }
+  const std::vector<const Node*> terms = top_terms(*root_);
   for (const Node* term : terms) {
     Conjunct c;
     collect_paths(*term, c.fields);
