@@ -231,4 +231,34 @@ TEST_F(SyncStream, ApplyingTheStreamEndsWhereThePlanEnds) {
   const auto again = fsy::stream(ioc(), reader(entries), o, {}, &apply);
   EXPECT_TRUE(again.plan.empty());
   EXPECT_EQ(again.written, 0u);
+  // Without the entries that stay conflicts (they live outside the scope, so they are looked
+  // for each run), a no-op costs reads only: the scope's page, no count request, no write, one
+  // read of the feed (docs/sync.md).
+  std::vector<std::string> conflicts;
+  fsy::StreamCallbacks seen;
+  seen.on_change = [&](const fsy::Change& c) {
+    if (c.kind == ChangeKind::conflict) conflicts.push_back(c.value);
+  };
+  (void)fsy::stream(ioc(), reader(entries), o, seen, nullptr);
+  ASSERT_FALSE(conflicts.empty());
+  std::vector<feeds::FeedEntry> quiet;
+  for (const auto& e : entries) {
+    if (std::find(conflicts.begin(), conflicts.end(), *e.spec.value) == conflicts.end()) {
+      quiet.push_back(e);
+    }
+  }
+  std::size_t reads = 0;
+  const fsy::FeedReader inner = reader(quiet);
+  const fsy::FeedReader counted = [&](const feeds::BatchCallback& b,
+                                      const feeds::IssueCallback& i) {
+    ++reads;
+    return inner(b, i);
+  };
+  const auto noop = fsy::stream(ioc(), counted, o, {}, &apply);
+  ASSERT_TRUE(noop.plan.ok());
+  EXPECT_TRUE(noop.plan.empty());
+  EXPECT_EQ(noop.plan.count(ChangeKind::conflict), 0u);
+  EXPECT_EQ(noop.requests, 0u);
+  EXPECT_EQ(noop.plan.requests, 1u);
+  EXPECT_EQ(reads, 1u);
 }
